@@ -1,0 +1,23 @@
+"""The four kinds of Mesa agent (DESIGN.md section 2).
+
+Each agent is a thin Mesa ``Agent`` whose state lives in one row of a numpy array store owned by
+the model (:class:`~sim.agents.chinese_firm.ChineseFirms` and friends). The arrays let the hot
+mechanisms (tender award, technology transfer, payments) clear the whole population at once, while
+the agents remain ordinary Mesa agents that AgentSet operations, Mesa's data collector and its
+visualisation can read.
+"""
+
+from .association import IndustrialAssociation
+from .chinese_firm import ChineseFirm, ChineseFirms
+from .developed_firm import DevelopedFirm, DevelopedFirms
+from .host_economy import HostEconomies, HostEconomy
+
+__all__ = [
+    "ChineseFirm",
+    "ChineseFirms",
+    "DevelopedFirm",
+    "DevelopedFirms",
+    "HostEconomies",
+    "HostEconomy",
+    "IndustrialAssociation",
+]

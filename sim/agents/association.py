@@ -1,0 +1,41 @@
+"""Chinese industrial associations, one per sector (a China Electricity Council).
+
+Source: China Brief 15(18), *Internally* (associations coordinate joint bids and carry standards
+work; CEC's English standards).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from ..mechanisms import bidding
+
+#: How much each sector's tenders depend on technical standards; the CEC's standards work makes
+#: power the sector where integration matters most (China Brief 15(18), *Internally*; F17).
+STANDARDS_WEIGHT = {"steel": 0.3, "cement": 0.3, "flat_glass": 0.3, "rail": 0.6, "power": 1.0,
+                    "telecom": 0.6, "aviation": 0.6}
+
+
+class IndustrialAssociation(mesa.Agent):
+    """The association of one sector: coordinates joint bids, carries standards work."""
+
+    def __init__(self, model: mesa.Model, sector: int, sector_name: str) -> None:
+        super().__init__(model)
+        self.sector = sector
+        self.sector_name = sector_name
+        self.standards_weight = STANDARDS_WEIGHT[sector_name]
+
+    @property
+    def members(self) -> np.ndarray:
+        """Indices of the Chinese firms of this sector."""
+        return np.flatnonzero(self.model.cn.sector == self.sector)
+
+    def compliance_gap(self) -> float:
+        """Penalty a Chinese bid in this sector carries for foreign standards, 0-1."""
+        return self.standards_weight * (1.0 - self.model.lever("standards_integration"))
+
+    def coordinate(self, bids: bidding.Bids, coordinated: np.ndarray,
+                   tender_sector: np.ndarray) -> bidding.Bids:
+        """Merge this sector's Chinese bids on coordinated tenders into consortium bids."""
+        return bidding.merge_chinese_bids(bids, coordinated, self.sector, tender_sector)

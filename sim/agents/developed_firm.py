@@ -1,0 +1,63 @@
+"""Developed-country firms (an AREVA, a Maxwell).
+
+Source: China Brief 15(18), *With Developed Countries*; *International Industrial Capacity
+Cooperation*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+
+from ._store import array_property
+
+
+@dataclass
+class DevelopedFirms:
+    """State of all developed-country firms, one row per firm."""
+
+    home: np.ndarray  # int host index of the home economy (a developed host)
+    sector: np.ndarray
+    tech: np.ndarray
+    brand: np.ndarray
+    base_cost: np.ndarray
+    capacity: np.ndarray
+    partner_willingness: np.ndarray  # 0-1, propensity to join trilateral consortia
+    transfer_willingness: np.ndarray  # 0-1, propensity to transfer technology to partners
+    revenue: np.ndarray = field(default=None)  # type: ignore[assignment]
+    profit: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        n = self.home.size
+        if self.revenue is None:
+            self.revenue = np.zeros(n)
+        if self.profit is None:
+            self.profit = np.zeros(n)
+
+    @property
+    def n(self) -> int:
+        return int(self.home.size)
+
+
+class DevelopedFirm(mesa.Agent):
+    """One developed-country firm; its state is row ``index`` of ``model.dv``."""
+
+    def __init__(self, model: mesa.Model, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    tech = array_property("dv", "tech", "Technology level 0-1.")
+    brand = array_property("dv", "brand", "Brand 0-1.")
+    capacity = array_property("dv", "capacity", "Capacity, USD bn per quarter.")
+    partner_willingness = array_property("dv", "partner_willingness",
+                                         "Propensity to join trilateral consortia.")
+    transfer_willingness = array_property("dv", "transfer_willingness",
+                                          "Propensity to transfer technology.")
+
+    @property
+    def sector(self) -> str:
+        from ..scenario.params import SECTORS
+
+        return SECTORS[self.model.dv.sector[self.index]]

@@ -1,0 +1,80 @@
+"""Host economies: governments that tender projects, developed or developing.
+
+Source: China Brief 15(18), *With Developing Countries*; *Location Preference*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from ..mechanisms import screening
+from ._store import array_property
+
+
+@dataclass
+class HostEconomies:
+    """State of all host economies, one row per economy."""
+
+    developed: np.ndarray  # bool
+    size: np.ndarray  # relative market size (tender rate multiplier)
+    price_weight: np.ndarray  # weight on price vs quality in tender scores, 0-1
+    base_barrier: np.ndarray  # entry barrier for Chinese bidders before any screening
+    barrier: np.ndarray  # current entry barrier 0-1 (developed hosts; near 0 in developing)
+    stability_offset: np.ndarray  # host-specific instability relative to the world mean
+    instability: np.ndarray  # current political instability 0-1
+    debt: np.ndarray  # public debt / GDP
+    gdp: np.ndarray  # USD bn per quarter
+    labour_cost: np.ndarray  # relative to China's 2015 level
+    bit: np.ndarray  # bool: a BIT with China is in force
+    bit_rank: np.ndarray  # order in which developed hosts sign BITs as coverage rises
+    cn_awarded: np.ndarray  # Chinese-work value awarded in the host, trailing year (4 quarters)
+    all_awarded: np.ndarray  # all value awarded in the host, trailing year
+
+    @property
+    def n(self) -> int:
+        return int(self.developed.size)
+
+    def cn_share(self) -> np.ndarray:
+        """Chinese share of value awarded in each host over the trailing year."""
+        return np.divide(self.cn_awarded, self.all_awarded,
+                         out=np.zeros_like(self.cn_awarded), where=self.all_awarded > 0)
+
+
+class HostEconomy(mesa.Agent):
+    """One host economy; its state is row ``index`` of ``model.hosts``."""
+
+    def __init__(self, model: mesa.Model, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    developed = array_property("hosts", "developed", "True for a developed economy.")
+    barrier = array_property("hosts", "barrier", "Entry barrier for Chinese bidders, 0-1.")
+    debt = array_property("hosts", "debt", "Public debt / GDP.")
+    instability = array_property("hosts", "instability", "Political instability, 0-1.")
+    bit = array_property("hosts", "bit", "A BIT with China is in force.")
+
+    @property
+    def kind(self) -> str:
+        return "developed" if self.developed else "developing"
+
+    def respond(self) -> None:
+        """Screening decision of a developed host (step phase 9).
+
+        The host looks at the Chinese share of the value it awarded over the past year and, above
+        its threshold, raises its barrier; a BIT in force lowers the barrier and caps the rise.
+        """
+        m = self.model
+        h = m.hosts
+        i = self.index
+        h.barrier[i] = screening.next_barrier(
+            barrier=h.barrier[i],
+            base=h.base_barrier[i],
+            cn_share=h.cn_share()[i],
+            threshold=m.uncertainty("screening_threshold"),
+            response=m.uncertainty("screening_response"),
+            bit=bool(h.bit[i]),
+            bit_effect=m.uncertainty("bit_effect"),
+        )

@@ -1,0 +1,196 @@
+"""Bids (step phase 3): candidate tenders, consortia, trilateral partners, markups and prices.
+
+Source: China Brief 15(18), *Internally* (joint bidding, cutthroat competition, CNR/CSR),
+*International Industrial Capacity Cooperation* and *With Developed Countries* (trilateral
+consortia, AREVA); FACTS F11-F13 (bid discounts, price wars, a sole coordinated bid priced high).
+
+A bid row is *live* when it competes. Joint bidding does not delete the members' rows: they stay
+as dead rows whose ``parent`` is the consortium row, which is how revenue is shared later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+#: Markup of a sole bidder over its unit cost (calibration: a sole coordinated bid came in 18%
+#: over the estimate, F13; a sole bidder's cost is below the estimate).
+MAX_MARKUP = 0.30
+#: How fast markups fall with the number of rival bids.
+RIVAL_SENSITIVITY = 0.45
+#: Extra undercutting between uncoordinated Chinese bidders on the same tender (F12).
+CUTTHROAT = 0.9
+#: Chinese work share inside a trilateral consortium.
+TRILATERAL_CN_SHARE = 0.6
+
+
+@dataclass
+class Bids:
+    """All bids of one quarter, one row each (dead rows are consortium members)."""
+
+    tender: np.ndarray
+    cn: np.ndarray  # Chinese firm (lead of a consortium: -1), or -1
+    dv: np.ndarray  # developed firm (solo or trilateral partner), or -1
+    tech: np.ndarray
+    brand: np.ndarray
+    cost: np.ndarray  # unit cost per unit of tender value
+    weight: np.ndarray  # capacity of the bidder, for pooling
+    orient: np.ndarray  # profit orientation of the bidder (1 for developed firms)
+    plant: np.ndarray  # bool: the Chinese bidder has a plant in the host
+    is_cn: np.ndarray  # bool: Chinese firms take part
+    consortium: np.ndarray  # bool: an association's joint bid
+    trilateral: np.ndarray  # bool: Chinese + developed consortium
+    cn_frac: np.ndarray  # Chinese work share of the bid
+    parent: np.ndarray  # consortium row a member belongs to, or -1
+    live: np.ndarray  # bool
+
+    @property
+    def n(self) -> int:
+        return int(self.tender.size)
+
+    @classmethod
+    def concat(cls, parts: list[Bids]) -> Bids:
+        offsets = np.cumsum([0] + [p.n for p in parts[:-1]])
+        out = {}
+        for f in fields(cls):
+            arrays = []
+            for off, p in zip(offsets, parts, strict=True):
+                a = getattr(p, f.name)
+                if f.name == "parent":
+                    a = np.where(a >= 0, a + off, -1)
+                arrays.append(a)
+            out[f.name] = np.concatenate(arrays)
+        return cls(**out)
+
+
+def empty_like_bids(n: int) -> dict[str, np.ndarray]:
+    return dict(
+        cn=np.full(n, -1), dv=np.full(n, -1), plant=np.zeros(n, bool), is_cn=np.zeros(n, bool),
+        consortium=np.zeros(n, bool), trilateral=np.zeros(n, bool), cn_frac=np.zeros(n),
+        parent=np.full(n, -1), live=np.ones(n, bool),
+    )
+
+
+def sample_candidates(u: np.ndarray, firm_sector: np.ndarray, eligible: np.ndarray,
+                      tender_sector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each eligible firm looks at ``u.shape[1]`` tenders of its own sector, drawn uniformly.
+
+    ``u`` is a fixed-size array of uniforms (firms x looks), so the draw does not depend on how
+    many firms are eligible. Returns (firm, tender) pairs without duplicates. Linear in the number
+    of firms: no firm scans every tender.
+    """
+    order = np.argsort(tender_sector, kind="stable")
+    n_sectors = int(max(tender_sector.max(initial=-1), firm_sector.max(initial=-1))) + 1
+    counts = np.bincount(tender_sector, minlength=n_sectors)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    firm = np.repeat(np.arange(u.shape[0]), u.shape[1])
+    s = firm_sector[firm]
+    c = counts[s]
+    ok = eligible[firm] & (c > 0)
+    pick = starts[s] + np.floor(u.ravel() * np.maximum(c, 1)).astype(np.int64)
+    firm, tender = firm[ok], order[np.minimum(pick[ok], order.size - 1)] if order.size else pick[ok]
+    if firm.size:
+        key = np.unique(firm.astype(np.int64) * (tender_sector.size + 1) + tender)
+        firm, tender = key // (tender_sector.size + 1), key % (tender_sector.size + 1)
+    return firm, tender
+
+
+def merge_chinese_bids(bids: Bids, coordinated: np.ndarray, sector: int,
+                       tender_sector: np.ndarray) -> Bids:
+    """An association merges the Chinese bids of one sector's coordinated tenders.
+
+    The consortium pools capacity, bids with the best member technology and brand and the
+    capacity-weighted cost, and its members stop undercutting each other. Members stay as dead
+    rows pointing at the consortium row.
+    """
+    mask = (bids.live & bids.is_cn & ~bids.trilateral & ~bids.consortium
+            & coordinated[bids.tender] & (tender_sector[bids.tender] == sector))
+    rows = np.flatnonzero(mask)
+    if rows.size == 0:
+        return bids
+    rows = rows[np.argsort(bids.tender[rows], kind="stable")]
+    t = bids.tender[rows]
+    uniq, start = np.unique(t, return_index=True)
+    w = bids.weight[rows]
+    wsum = np.add.reduceat(w, start)
+    new = dict(
+        tender=uniq,
+        tech=np.maximum.reduceat(bids.tech[rows], start),
+        brand=np.maximum.reduceat(bids.brand[rows], start),
+        cost=np.add.reduceat(bids.cost[rows] * w, start) / wsum,
+        weight=wsum,
+        orient=np.add.reduceat(bids.orient[rows] * w, start) / wsum,
+    )
+    new.update(empty_like_bids(uniq.size))
+    new["plant"] = np.maximum.reduceat(bids.plant[rows].astype(np.int8), start).astype(bool)
+    new["is_cn"][:] = True
+    new["consortium"][:] = True
+    new["cn_frac"][:] = 1.0
+    group = np.repeat(np.arange(uniq.size), np.diff(np.append(start, rows.size)))
+    bids.parent[rows] = bids.n + group
+    bids.live[rows] = False
+    return Bids.concat([bids, Bids(**new)])
+
+
+def form_trilateral(bids: Bids, *, tender_open: np.ndarray, tender_sector: np.ndarray,
+                    u_partner: np.ndarray, u_willing: np.ndarray, dv_sector: np.ndarray,
+                    dv_tech: np.ndarray, dv_brand: np.ndarray, dv_cost: np.ndarray,
+                    willingness: np.ndarray, tender_bonus: np.ndarray) -> Bids:
+    """On tenders open to third-party cooperation, the cheapest Chinese bid seeks a partner.
+
+    The partner is a developed firm of the sector, drawn at random; it joins with probability
+    ``willingness`` (already adjusted for IPR protection) plus ``tender_bonus`` (joint-fund
+    backing of the tender). The consortium
+    bids with the partner's technology and brand and a cost blended by work share; the partner's
+    own bid on that tender, if any, is withdrawn.
+    """
+    cand = np.flatnonzero(bids.live & bids.is_cn & ~bids.trilateral & tender_open[bids.tender])
+    if cand.size == 0:
+        return bids
+    cand = cand[np.lexsort((bids.cost[cand], bids.tender[cand]))]
+    t, first = np.unique(bids.tender[cand], return_index=True)
+    lead = cand[first]
+    sec = tender_sector[t]
+    order = np.argsort(dv_sector, kind="stable")
+    counts = np.bincount(dv_sector, minlength=int(sec.max()) + 1)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    has = counts[sec] > 0
+    pick = starts[sec] + np.floor(u_partner[t] * np.maximum(counts[sec], 1)).astype(np.int64)
+    partner = np.where(has, order[np.minimum(pick, order.size - 1)], -1)
+    ok = has & (u_willing[t] < willingness[np.maximum(partner, 0)] + tender_bonus[t])
+    lead, partner, t = lead[ok], partner[ok], t[ok]
+    if lead.size == 0:
+        return bids
+    f = TRILATERAL_CN_SHARE
+    bids.trilateral[lead] = True
+    bids.dv[lead] = partner
+    bids.tech[lead] = np.maximum(bids.tech[lead], dv_tech[partner])
+    bids.brand[lead] = np.maximum(bids.brand[lead], dv_brand[partner])
+    bids.cost[lead] = f * bids.cost[lead] + (1 - f) * dv_cost[partner]
+    bids.cn_frac[lead] = f
+    # withdraw the partner's own solo bid on the same tender
+    solo = np.flatnonzero(bids.live & ~bids.is_cn)
+    if solo.size:
+        key_solo = bids.tender[solo].astype(np.int64) * (dv_tech.size + 1) + bids.dv[solo]
+        key_tri = t.astype(np.int64) * (dv_tech.size + 1) + partner
+        bids.live[solo[np.isin(key_solo, key_tri)]] = False
+    return bids
+
+
+def price(bids: Bids, value: np.ndarray, n_tenders: int) -> tuple[np.ndarray, np.ndarray]:
+    """Markups and prices of live bids; markups fall as rival bids rise.
+
+    Uncoordinated Chinese bidders on the same tender undercut each other harder (CUTTHROAT);
+    volume-seeking SOEs shade their markups (profit orientation below 1).
+    Returns (markup, price) for every row (zero for dead rows).
+    """
+    live = bids.live
+    n_all = np.bincount(bids.tender[live], minlength=n_tenders)[bids.tender]
+    n_cn = np.bincount(bids.tender[live & bids.is_cn], minlength=n_tenders)[bids.tender]
+    crowd = 1.0 + RIVAL_SENSITIVITY * (n_all - 1)
+    crowd = crowd + np.where(bids.is_cn, CUTTHROAT * np.maximum(n_cn - 1, 0), 0.0)
+    shade = np.where(bids.trilateral, 0.7 + 0.3 * bids.orient,
+                     np.where(bids.is_cn, 0.4 + 0.6 * bids.orient, 1.0))
+    markup = np.where(live, MAX_MARKUP * shade / crowd, 0.0)
+    return markup, np.where(live, value[bids.tender] * bids.cost * (1.0 + markup), 0.0)

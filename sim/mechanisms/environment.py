@@ -1,0 +1,28 @@
+"""Environment (step phase 1): domestic demand, utilisation, labour cost.
+
+Source: China Brief 15(18), intro (PMI 49.7, rising labour costs, overcapacity in steel, cement,
+flat glass); FACTS F6, F7 (utilisation 0.65-0.74).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def home_utilization(pmi: float, initial: np.ndarray, sensitivity: float) -> np.ndarray:
+    """Domestic utilisation per sector from a PMI-like demand index (50 = neutral)."""
+    return np.clip(initial + sensitivity * (pmi - 50.0), 0.2, 1.0)
+
+
+def sme_participation(active: np.ndarray, soe: np.ndarray, u: np.ndarray,
+                      state_support: float) -> np.ndarray:
+    """Which firms take part abroad this quarter.
+
+    SOEs always do. An SME abroad stays with a hazard of leaving that support lowers; one at home
+    goes abroad with a hazard that support raises (streamlined approvals, information, consular
+    and legal help: China Brief 15(18), *Internally*).
+    """
+    enter = 0.02 + 0.15 * state_support
+    leave = 0.06 * (1.0 - state_support)
+    nxt = np.where(active, u >= leave, u < enter)
+    return soe | nxt

@@ -1,0 +1,52 @@
+"""Delivery and payment (step phase 5): revenue, cost, payment distress, the joint fund.
+
+Source: China Brief 15(18), *Location Preference* (instability and debt insolvency in developing
+hosts), *With Developed Countries* (joint funds); FACTS F19, F20 (renegotiation and partial
+write-off rather than seizure; about a third of projects meet major problems).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Share of a developing-host project financed by Chinese lending (adds to the host's debt).
+FINANCED_SHARE = 0.5
+#: Project value the joint fund can back per USD bn of fund (leverage).
+FUND_LEVERAGE = 4.0
+#: Share of a backed project's distress loss the joint fund absorbs.
+FUND_COVER = 0.5
+#: Due diligence by the fund lowers the distress probability of the projects it backs.
+FUND_RISK_FACTOR = 0.7
+
+
+def distress_probability(distress_rate: float, instability: np.ndarray,
+                         debt: np.ndarray) -> np.ndarray:
+    """Chance that a project in a developing host falls into payment distress.
+
+    Equal to ``distress_rate`` at instability 0.3 and debt 0.5; rises with both.
+    """
+    return np.clip(distress_rate * (0.4 + 2.0 * instability) * (0.5 + debt), 0.0, 0.95)
+
+
+def fund_backing(value: np.ndarray, eligible: np.ndarray, budget: float) -> np.ndarray:
+    """Share of each project backed by the joint fund, first come first served by tender order."""
+    capacity = budget * FUND_LEVERAGE
+    v = np.where(eligible, value, 0.0)
+    before = np.cumsum(v) - v
+    return np.where(eligible & (v > 0), np.clip((capacity - before) / np.maximum(v, 1e-12), 0, 1),
+                    0.0)
+
+
+def settle(*, price: np.ndarray, p_distress: np.ndarray, u: np.ndarray, backed: np.ndarray,
+           writeoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Payment outcome per awarded project.
+
+    Returns (distressed, loss to contractors, loss absorbed by the joint fund). A distressed
+    project has ``writeoff`` of its price written off; the fund absorbs FUND_COVER of the backed
+    part.
+    """
+    p = p_distress * np.where(backed > 0, 1.0 - (1.0 - FUND_RISK_FACTOR) * backed, 1.0)
+    distressed = u < p
+    loss = np.where(distressed, writeoff * price, 0.0)
+    fund_loss = loss * backed * FUND_COVER
+    return distressed, loss - fund_loss, fund_loss

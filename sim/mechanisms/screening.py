@@ -1,0 +1,42 @@
+"""Host responses: screening in developed hosts, debt in developing hosts (step phase 9).
+
+Source: China Brief 15(18), *With Developed Countries* (EU concerns over Chinese market share);
+*Location Preference* (BIT negotiations); FACTS F4, F18 (FIRRMA 2018, EU 2019/452).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Quarterly speed at which a barrier relaxes back to its base when the Chinese share is low.
+RELAX_RATE = 0.05
+#: How far above its (lowered) base a BIT lets screening raise the barrier.
+BIT_CAP = 0.15
+
+
+def bit_base(base: float, bit: bool, bit_effect: float) -> float:
+    """Base barrier under a BIT: lowered by twice the BIT effect (effect sizes 5-10%)."""
+    return base * (1.0 - 2.0 * bit_effect) if bit else base
+
+
+def next_barrier(*, barrier: float, base: float, cn_share: float, threshold: float,
+                 response: float, bit: bool, bit_effect: float) -> float:
+    """A developed host's entry barrier for Chinese bidders next quarter.
+
+    Above the threshold, the barrier rises in proportion to the excess Chinese share (screening);
+    below it, it relaxes toward its base. A BIT in force lowers the base and caps the rise.
+    """
+    floor = bit_base(base, bit, bit_effect)
+    if cn_share > threshold:
+        b = barrier + response * (cn_share - threshold)
+    else:
+        b = barrier + RELAX_RATE * (floor - barrier)
+    if bit:
+        b = min(b, floor + BIT_CAP)
+    return float(np.clip(b, 0.0, 1.0))
+
+
+def next_debt(project_debt: np.ndarray, new_finance: np.ndarray, gdp: np.ndarray,
+              amortisation: float = 0.03) -> np.ndarray:
+    """Project debt of developing hosts: new Chinese-financed project value over GDP, amortised."""
+    return project_debt * (1.0 - amortisation) + new_finance / gdp

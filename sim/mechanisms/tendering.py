@@ -1,0 +1,72 @@
+"""Tendering (step phase 2): host economies issue tenders.
+
+Source: China Brief 15(18), *With Developing Countries*; calibration to about USD 500 bn a year of
+international contracts, 40% in developed markets (ENR via CHINCA, F9, F10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Mean tender value, USD bn (lognormal, sigma 1).
+MEAN_VALUE = 0.5
+#: Tenders per quarter per unit of host size (before the tender_volume multiplier).
+BASE_RATE = 1.2
+#: Sector mix of tenders: overcapacity sectors weigh more in developing hosts.
+SECTOR_MIX_DEVELOPING = np.array([0.16, 0.14, 0.08, 0.18, 0.24, 0.14, 0.06])
+SECTOR_MIX_DEVELOPED = np.array([0.07, 0.06, 0.05, 0.26, 0.26, 0.18, 0.12])
+
+
+@dataclass
+class Tenders:
+    """The tenders of one quarter, one row each."""
+
+    host: np.ndarray
+    sector: np.ndarray
+    value: np.ndarray  # budget at the reference (developed-firm) price, USD bn
+    min_tech: np.ndarray
+    price_weight: np.ndarray
+    developed: np.ndarray  # bool: host is developed
+    coordinated: np.ndarray  # bool: an association merges Chinese bids here
+    trilateral_open: np.ndarray  # bool: open to trilateral consortia
+    u_payment: np.ndarray  # uniform draws for payment distress
+    u_problem: np.ndarray  # uniform draws for implementation problems
+    u_partner: np.ndarray  # uniform draws for trilateral partner choice
+    u_willing: np.ndarray  # uniform draws for the partner's willingness
+
+    @property
+    def n(self) -> int:
+        return int(self.host.size)
+
+
+def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
+          price_weight: np.ndarray, volume: float, joint_bidding: float,
+          third_party: float) -> Tenders:
+    """Draw one quarter's tenders for all hosts.
+
+    Counts are Poisson in host size; sector from the host kind's sector mix; value lognormal;
+    minimum technology higher in developed hosts. Lever-dependent flags use fixed uniform draws
+    compared with the lever (common random numbers: raising a lever only adds tenders to a set).
+    """
+    counts = rng.poisson(BASE_RATE * volume * size)
+    host = np.repeat(np.arange(size.size), counts)
+    n = host.size
+    dev = developed[host]
+    u_sector = rng.random(n)
+    cum_dg = np.cumsum(SECTOR_MIX_DEVELOPING)
+    cum_dv = np.cumsum(SECTOR_MIX_DEVELOPED)
+    sector = np.where(dev, np.searchsorted(cum_dv / cum_dv[-1], u_sector, side="right"),
+                      np.searchsorted(cum_dg / cum_dg[-1], u_sector, side="right"))
+    sector = np.minimum(sector, SECTOR_MIX_DEVELOPED.size - 1)
+    value = MEAN_VALUE * np.exp(rng.normal(-0.5, 1.0, n))
+    min_tech = np.where(dev, rng.uniform(0.35, 0.65, n), rng.uniform(0.2, 0.5, n))
+    u_coord, u_tri = rng.random(n), rng.random(n)
+    return Tenders(
+        host=host, sector=sector.astype(np.int64), value=value, min_tech=min_tech,
+        price_weight=price_weight[host], developed=dev,
+        coordinated=u_coord < joint_bidding, trilateral_open=u_tri < third_party,
+        u_payment=rng.random(n), u_problem=rng.random(n), u_partner=rng.random(n),
+        u_willing=rng.random(n),
+    )

@@ -1,0 +1,224 @@
+"""Outcome metrics, declared once (DESIGN.md section 5; STYLE.md habit 8).
+
+Each :class:`Metric` has a name (part of the public contract), label, unit, meaning and group.
+:func:`compute` evaluates them all from the model's state at the end of a step; shares over time
+are taken over the trailing year (four quarters) so that a quarter without awards does not jump.
+
+The three gains are the verdict's basis; their formulas live in :func:`gains` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .model import TripleWinModel
+
+Group = Literal["china", "developed", "developing", "gain", "mechanism"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """Declaration of one metric."""
+
+    name: str
+    label: str
+    unit: str
+    meaning: str
+    group: Group
+    higher_is_better: bool | None = None
+
+
+_DECL = [
+    Metric("cn_tech_level", "Chinese technology", "index 0-1",
+           "Capacity-weighted mean technology level of Chinese firms.", "china", True),
+    Metric("cn_high_end_share", "High-end share of Chinese overseas revenue", "share 0-1",
+           "Share of Chinese overseas contract revenue from high-end sectors (rail, power, "
+           "telecom, aviation) over the trailing year: position in the value chain.", "china", True),
+    Metric("cn_utilization", "Home utilisation, overcapacity sectors", "share 0-1",
+           "Capacity utilisation at home of steel, cement and flat glass, counting overseas work "
+           "done with home capacity.", "china", True),
+    Metric("cn_overseas_profit", "Chinese overseas profit", "USD bn, cumulative",
+           "Cumulative overseas profit of Chinese firms after payment-distress losses and "
+           "licensing fees.", "china", True),
+    Metric("cn_developed_share", "Chinese investment in developed hosts", "share 0-1",
+           "Share of Chinese overseas investment placed in developed hosts over the trailing year "
+           "(cumulative share while no investment was made in that year).", "china"),
+    Metric("cn_contract_share", "Chinese share of contracts", "share 0-1",
+           "Chinese work share of all awarded tender value over the trailing year.", "china"),
+    Metric("cn_markup", "Markup on Chinese winning bids", "share of cost",
+           "Mean markup over cost on tenders won by Chinese or Chinese-led bids, trailing year.",
+           "china"),
+    Metric("cn_bids_per_tender", "Chinese bids per tender", "bids",
+           "Mean number of separate Chinese bids (a consortium counts once) on tenders that draw "
+           "any Chinese bid, trailing year.", "china"),
+    Metric("cn_sme_abroad", "SMEs active abroad", "share 0-1",
+           "Share of Chinese SMEs taking part in tenders abroad.", "china"),
+    Metric("cn_unit_cost", "Chinese unit cost", "per unit of tender value",
+           "Capacity-weighted mean unit cost of Chinese firms.", "china", False),
+    Metric("cn_brand", "Chinese brand", "index 0-1",
+           "Capacity-weighted mean brand of Chinese firms.", "china", True),
+    Metric("cn_dev_win_rate", "Chinese win rate in developed hosts", "share 0-1",
+           "Share of Chinese-involved bids in developed hosts that win, trailing year.", "china"),
+    Metric("cn_power_win_rate", "Chinese win rate in power tenders", "share 0-1",
+           "Share of Chinese-involved bids in power tenders abroad that win, trailing year.",
+           "china"),
+    Metric("cn_relocated_share", "Overcapacity relocated abroad", "share 0-1",
+           "Share of overcapacity-sector capacity that sits in overseas parks or plants.", "china"),
+    Metric("cn_distress_loss", "Chinese distress losses", "USD bn, cumulative",
+           "Cumulative losses of Chinese firms to payment distress.", "china", False),
+    Metric("dv_profit", "Developed firms' profit", "USD bn, cumulative",
+           "Cumulative profit of developed firms in home and third markets, consortium shares and "
+           "licensing fees included.", "developed", True),
+    Metric("dv_licensing", "Licensing income", "USD bn, cumulative",
+           "Cumulative technology fees received by developed firms.", "developed", True),
+    Metric("dv_third_party_revenue", "Third-market revenue", "USD bn, cumulative",
+           "Developed firms' cumulative revenue from tenders in developing hosts.", "developed",
+           True),
+    Metric("dv_local_jobs", "Jobs at Chinese plants in developed hosts", "jobs",
+           "Jobs at Chinese subsidiaries and plants in developed hosts.", "developed", True),
+    Metric("dv_barrier", "Entry barrier", "index 0-1",
+           "Mean entry barrier Chinese bidders face in developed hosts.", "developed"),
+    Metric("dv_cn_share", "Chinese share in developed hosts", "share 0-1",
+           "Chinese work share of value awarded in developed hosts, trailing year.", "developed"),
+    Metric("dg_infrastructure", "Infrastructure delivered", "USD bn, cumulative",
+           "Cumulative value of projects delivered to developing hosts (written-off parts "
+           "excluded).", "developing", True),
+    Metric("dg_price_per_quality", "Price per quality", "price per technology unit",
+           "Price paid per unit of delivered technology in developing hosts, trailing year; lower "
+           "is more affordable.", "developing", False),
+    Metric("dg_quality", "Delivered quality", "index 0-1",
+           "Value-weighted technology of projects delivered to developing hosts, trailing year.",
+           "developing", True),
+    Metric("dg_default_rate", "Default rate", "share 0-1",
+           "Share of developing-host project value in payment distress, cumulative.",
+           "developing", False),
+    Metric("dg_jobs", "Jobs at Chinese parks", "jobs",
+           "Jobs at Chinese plants and parks in developing hosts.", "developing", True),
+    Metric("dg_trilateral_projects", "Trilateral projects", "projects, cumulative",
+           "Cumulative number of trilateral (China + developed firm) projects won in developing "
+           "hosts.", "developing"),
+    Metric("dg_distress_loss_per_project", "Distress loss per trilateral project", "USD bn",
+           "Distress losses borne by contractors per trilateral project in developing hosts "
+           "(fund share excluded), cumulative.", "developing", False),
+    Metric("gain_developed", "Gain: developed countries", "USD bn, cumulative",
+           "Developed firms' profit (incl. consortium shares and licensing) + wages at Chinese "
+           "plants in developed hosts + procurement surplus of developed hosts - their half of "
+           "joint-fund losses.", "gain", True),
+    Metric("gain_developing", "Gain: developing countries", "USD bn, cumulative",
+           "Quality-weighted value of delivered projects - price paid - value lost in payment "
+           "distress + wages at Chinese parks and plants.", "gain", True),
+    Metric("gain_china", "Gain: China", "USD bn, cumulative",
+           "Overseas profit (after distress losses and licensing) + value of technology upgrading "
+           "+ value of idle overcapacity put to work - China's half of joint-fund losses.", "gain",
+           True),
+]
+
+METRICS: dict[str, Metric] = {m.name: m for m in _DECL}
+
+#: Running totals the model keeps in ``model.cum``.
+CUMULATIVE = ("cn_overseas_profit", "cn_distress_loss", "dv_profit", "dv_licensing",
+              "dv_third_party_revenue", "dg_infrastructure", "dg_value", "dg_distress_value",
+              "dg_surplus", "dv_host_surplus", "trilateral_dg", "trilateral_loss", "fund_loss",
+              "idle_put_to_work", "invest_dev", "invest_dg", "dg_wages", "dv_wages",
+              "tech_value")
+
+#: Value of idle overcapacity put to work, per USD bn of such work (avoided losses).
+IDLE_VALUE = 0.1
+
+
+def latest(model: TripleWinModel, name: str) -> float:
+    """A metric from the model's latest record (a named function: reporters must pickle)."""
+    return model.latest[name]
+
+
+def reporter(name: str) -> Callable[[TripleWinModel], float]:
+    """Mesa model reporter for one metric (a ``functools.partial``, which Mesa calls with the
+    model and which pickles for parallel sweeps)."""
+    return partial(latest, name=name)
+
+
+def _trailing(m: TripleWinModel, num: str, den: str) -> float:
+    n = sum(f.get(num, 0.0) for f in m.window)
+    d = sum(f.get(den, 0.0) for f in m.window)
+    return n / d if d > 0 else 0.0
+
+
+def gains(m: TripleWinModel) -> dict[str, float]:
+    """The three welfare indices of the verdict (cumulative, USD bn). One place, documented in
+    docs/ODD.md (submodel *Outcomes*)."""
+    c = m.cum
+    half_fund = 0.5 * c["fund_loss"]
+    return {
+        "gain_developed": c["dv_profit"] + c["dv_wages"] + c["dv_host_surplus"] - half_fund,
+        "gain_developing": c["dg_surplus"] + c["dg_wages"],
+        "gain_china": (c["cn_overseas_profit"] + c["tech_value"]
+                       + IDLE_VALUE * c["idle_put_to_work"] - half_fund),
+    }
+
+
+def compute(m: TripleWinModel) -> dict[str, float]:
+    """Every metric at the end of the current step."""
+    from .mechanisms.location import JOBS_DEV, JOBS_PARK
+    from .schedule import _OVER
+
+    cn, h, c = m.cn, m.hosts, m.cum
+    cap = cn.capacity
+    total_cap = max(float(cap.sum()), 1e-12)
+    over = _OVER[cn.sector]
+    home_over = float(cn.cap_home[over].sum())
+    demand = float((m.utilization * m.cap_home0)[_OVER].sum())
+    home_work = float(m.home_work[_OVER].sum())
+    inv_year = sum(f.get("invest_dev", 0.0) + f.get("invest_dg", 0.0) for f in m.window)
+    if inv_year > 0:
+        dev_share = sum(f.get("invest_dev", 0.0) for f in m.window) / inv_year
+    else:
+        tot = c["invest_dev"] + c["invest_dg"]
+        dev_share = c["invest_dev"] / tot if tot > 0 else 0.0
+    sme = ~cn.soe
+    dev = h.developed
+    cn_dev_bids = sum(f.get("cn_dev_bids", 0.0) for f in m.window)
+    tri = c["trilateral_dg"]
+    out = {
+        "cn_tech_level": float((cn.tech * cap).sum()) / total_cap,
+        "cn_high_end_share": _trailing(m, "cn_value_high", "cn_value"),
+        "cn_utilization": min(1.0, (demand + home_work) / home_over) if home_over > 0 else 1.0,
+        "cn_overseas_profit": c["cn_overseas_profit"],
+        "cn_developed_share": dev_share,
+        "cn_contract_share": _trailing(m, "cn_value", "awarded"),
+        "cn_markup": _trailing(m, "cn_markup_sum", "cn_wins"),
+        "cn_bids_per_tender": _trailing(m, "cn_separate_bids", "tenders_with_cn"),
+        "cn_sme_abroad": float(cn.active[sme].mean()) if sme.any() else 0.0,
+        "cn_unit_cost": float((m.unit_cost_now * cap).sum()) / total_cap,
+        "cn_brand": float((cn.brand * cap).sum()) / total_cap,
+        "cn_dev_win_rate": (sum(f.get("cn_dev_wins", 0.0) for f in m.window) / cn_dev_bids
+                            if cn_dev_bids > 0 else 0.0),
+        "cn_power_win_rate": _trailing(m, "cn_power_wins", "cn_power_bids"),
+        "cn_relocated_share": float((cn.cap_park + cn.cap_dev)[over].sum())
+        / max(float(cap[over].sum()), 1e-12),
+        "cn_distress_loss": c["cn_distress_loss"],
+        "dv_profit": c["dv_profit"],
+        "dv_licensing": c["dv_licensing"],
+        "dv_third_party_revenue": c["dv_third_party_revenue"],
+        "dv_local_jobs": JOBS_DEV * float(cn.cap_dev.sum()),
+        "dv_barrier": float(h.barrier[dev].mean()) if dev.any() else 0.0,
+        "dv_cn_share": _trailing(m, "dev_cn_value", "dev_awarded"),
+        "dg_infrastructure": c["dg_infrastructure"],
+        "dg_price_per_quality": _trailing(m, "dg_paid", "dg_value_tech"),
+        "dg_quality": _trailing(m, "dg_price_tech", "dg_paid"),
+        "dg_default_rate": c["dg_distress_value"] / c["dg_value"] if c["dg_value"] > 0 else 0.0,
+        "dg_jobs": JOBS_PARK * float(cn.cap_park.sum()),
+        "dg_trilateral_projects": tri,
+        "dg_distress_loss_per_project": c["trilateral_loss"] / tri if tri > 0 else 0.0,
+    }
+    out.update(gains(m))
+    return out
+
+
+#: Metric functions as a name -> callable map for clients that want one reporter per metric.
+REPORTERS: dict[str, Callable[[TripleWinModel], float]] = {n: reporter(n) for n in METRICS}

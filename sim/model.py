@@ -1,0 +1,205 @@
+"""The triple-win model: builds the agents, owns the random streams, steps the phases.
+
+``TripleWinModel(**levers_and_uncertainties, rng=seed)`` takes every lever and uncertainty of
+:mod:`sim.scenario.params` as a keyword argument (numbers or schedules), so Mesa's own
+``batch_run`` and visualisation can drive it; :meth:`TripleWinModel.from_scenario` builds it from
+a validated scenario file.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import mesa
+import numpy as np
+
+from . import metrics, schedule
+from .agents import (
+    ChineseFirm,
+    ChineseFirms,
+    DevelopedFirm,
+    DevelopedFirms,
+    HostEconomies,
+    HostEconomy,
+    IndustrialAssociation,
+)
+from .scenario.params import (
+    LEVERS,
+    OVERCAPACITY,
+    POPULATION,
+    SECTORS,
+    START_YEAR,
+    UNCERTAINTIES,
+)
+from .scenario.schema import value_at
+from .streams import make_streams
+
+#: Mean capacity of a firm by sector, USD bn of output per quarter (SOEs x3, SMEs x0.5).
+SECTOR_CAPACITY = np.array([6.0, 3.0, 1.5, 2.0, 3.0, 2.5, 1.0])
+#: Unit cost of developed firms per unit of tender value: with the usual markup their price is
+#: close to the budget.
+DV_UNIT_COST = 0.85
+#: Mean technology of developed firms at the start.
+DV_TECH = 0.86
+#: Home utilisation of high-end sectors at PMI 50.
+HIGH_END_UTILIZATION = 0.85
+#: Mean market size of a developed and a developing host (tenders per quarter / BASE_RATE):
+#: with the defaults about 250 tenders a quarter, 40% of the value in developed hosts (ENR, F9).
+DEV_HOST_SIZE, DG_HOST_SIZE = 10.4, 4.2
+
+
+class TripleWinModel(mesa.Model):
+    """Agent-based model of international industrial capacity cooperation (DESIGN.md).
+
+    Args:
+        rng: seed (int) or numpy SeedSequence/Generator; one seed decides the whole run.
+        steps: quarters to run; ``running`` turns False after the last one.
+        **params: any lever, uncertainty or population size, as a number or a schedule
+            ``{step: value}`` for schedulable ones. Unknown names raise ``TypeError``.
+    """
+
+    def __init__(self, *, rng: Any = None, steps: int = 40, **params: Any) -> None:
+        unknown = set(params) - set(LEVERS) - set(UNCERTAINTIES) - set(POPULATION)
+        if unknown:
+            raise TypeError(f"unknown parameter(s) {sorted(unknown)}; see `triplewin explain`")
+        if rng is None:
+            rng = 2015
+        if isinstance(rng, np.random.Generator):
+            rng = int(rng.integers(2**62))
+        seed = int(rng) if not isinstance(rng, np.random.SeedSequence) else int(
+            rng.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.n_steps = int(steps)
+        self.levers: dict[str, Any] = {k: params.get(k, p.default) for k, p in LEVERS.items()}
+        self.world: dict[str, Any] = {
+            k: params.get(k, p.default) for k, p in {**POPULATION, **UNCERTAINTIES}.items()}
+        self.streams = make_streams(seed)
+        self.step_index = 0  # the quarter being simulated; 0 = 2015Q1
+        self._build()
+        self.history: list[dict[str, float]] = []
+        self.datacollector = mesa.DataCollector(
+            model_reporters=dict(metrics.REPORTERS))
+
+    # --- parameters ------------------------------------------------------------------------
+    @classmethod
+    def from_scenario(cls, scenario: Any, seed: int) -> TripleWinModel:
+        """Build from a validated :class:`~sim.scenario.schema.Scenario` and a replication seed."""
+        return cls(rng=seed, steps=scenario.run.steps, **scenario.lever_values(),
+                   **scenario.world_values())
+
+    def lever(self, name: str) -> float:
+        """Value of a lever in the current quarter (schedules resolved)."""
+        return value_at(self.levers[name], self.step_index, LEVERS[name].default)
+
+    def uncertainty(self, name: str) -> float:
+        """Value of an uncertainty in the current quarter (schedules resolved)."""
+        return value_at(self.world[name], self.step_index, UNCERTAINTIES[name].default)
+
+    @property
+    def quarter(self) -> str:
+        """Calendar quarter of the step being simulated, e.g. ``2017Q3``."""
+        return f"{START_YEAR + self.step_index // 4}Q{self.step_index % 4 + 1}"
+
+    # --- initialisation --------------------------------------------------------------------
+    def _build(self) -> None:
+        r = self.streams["init"]
+        w = self.world
+        n_dev, n_dg = int(w["n_developed_hosts"]), int(w["n_developing_hosts"])
+        n_h = n_dev + n_dg
+        dev = np.arange(n_h) < n_dev
+        size = np.where(dev, DEV_HOST_SIZE, DG_HOST_SIZE) * r.lognormal(-0.18, 0.6, n_h)
+        base_barrier = np.where(
+            dev, np.clip(self.uncertainty("initial_barrier") * r.uniform(0.7, 1.3, n_h), 0, 1),
+            0.02)
+        offset = np.where(dev, -1.0, r.normal(0.0, 0.15, n_h))
+        self.debt_offset = np.where(dev, 0.0, r.lognormal(-0.1, 0.45, n_h))
+        self.project_debt = np.zeros(n_h)
+        self.hosts = HostEconomies(
+            developed=dev, size=size,
+            price_weight=np.where(dev, r.uniform(0.3, 0.5, n_h), r.uniform(0.55, 0.8, n_h)),
+            base_barrier=base_barrier, barrier=base_barrier.copy(),
+            stability_offset=offset, instability=np.zeros(n_h), debt=np.zeros(n_h),
+            gdp=np.where(dev, 400.0, 25.0) * size,
+            labour_cost=np.where(dev, r.uniform(2.5, 3.5, n_h), r.uniform(0.3, 0.8, n_h)),
+            bit=np.zeros(n_h, bool),
+            # developed hosts sign BITs in this order as coverage rises (others never)
+            bit_rank=np.concatenate([r.permutation(n_dev), np.full(n_dg, n_h)]),
+            cn_awarded=np.zeros(n_h), all_awarded=np.zeros(n_h),
+        )
+
+        n_cn = int(w["n_cn_firms"])
+        sector = r.permutation(np.arange(n_cn) % len(SECTORS))
+        soe = np.zeros(n_cn, bool)
+        soe[r.permutation(n_cn)[: round(float(w["soe_share"]) * n_cn)]] = True
+        cap = SECTOR_CAPACITY[sector] * np.where(soe, 3.0, 0.5) * r.lognormal(-0.125, 0.5, n_cn)
+        high_end = ~np.isin(sector, [SECTORS.index(s) for s in OVERCAPACITY])
+        gap = self.uncertainty("tech_gap") * np.where(high_end, 1.0, 0.5)
+        tech = np.clip(DV_TECH - gap + 0.03 * soe + r.normal(0, 0.05, n_cn), 0.05, 0.95)
+        support = self.lever("state_support")
+        self.cn = ChineseFirms(
+            soe=soe, sector=sector, cap_home=cap, cap_park=np.zeros(n_cn),
+            cap_dev=np.zeros(n_cn), park_host=np.full(n_cn, -1), dev_host=np.full(n_cn, -1),
+            base_cost=DV_UNIT_COST * (1 - self.uncertainty("cost_advantage"))
+            * r.uniform(0.9, 1.1, n_cn),
+            tech=tech, brand=np.clip(np.where(soe, 0.3, 0.15) + r.normal(0, 0.05, n_cn), 0, 1),
+            cash=0.1 * cap, active=soe | (r.random(n_cn) < 0.2 + 0.3 * support),
+        )
+        self.initial_capacity = float(cap.sum())
+        self.tech_start = tech.copy()
+        self.cap_home0 = np.bincount(sector, weights=cap, minlength=len(SECTORS))
+
+        n_dv = int(w["n_dv_firms"])
+        dv_sector = r.permutation(np.arange(n_dv) % len(SECTORS))
+        self.dv = DevelopedFirms(
+            home=r.integers(0, max(n_dev, 1), n_dv), sector=dv_sector,
+            tech=np.clip(DV_TECH + r.normal(0, 0.03, n_dv), 0.5, 0.99),
+            brand=r.uniform(0.6, 0.9, n_dv), base_cost=DV_UNIT_COST * r.uniform(0.95, 1.05, n_dv),
+            capacity=SECTOR_CAPACITY[dv_sector] * r.lognormal(-0.125, 0.5, n_dv),
+            partner_willingness=r.uniform(0.3, 0.9, n_dv),
+            transfer_willingness=r.uniform(0.2, 0.8, n_dv),
+        )
+
+        # Mesa agents: thin views on the arrays, grouped in AgentSets
+        for i in range(n_h):
+            HostEconomy(self, i)
+        for i in range(n_cn):
+            ChineseFirm(self, i)
+        for i in range(n_dv):
+            DevelopedFirm(self, i)
+        for s, name in enumerate(SECTORS):
+            IndustrialAssociation(self, s, name)
+        self.associations = self.agents_by_type[IndustrialAssociation]
+        self.developed_hosts = self.agents_by_type[HostEconomy].select(lambda a: a.developed)
+
+        # time-varying aggregates
+        self.labour_index = 1.0
+        self.utilization = np.zeros(len(SECTORS))
+        self.tech0 = None  # capacity-weighted Chinese technology at the start, set on record
+        self.window: deque[dict[str, float]] = deque(maxlen=4)  # trailing year of flows
+        self.host_window: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=4)
+        self.cum: dict[str, float] = dict.fromkeys(metrics.CUMULATIVE, 0.0)
+        self.flow: dict[str, float] = {}
+        self.latest: dict[str, float] = {}
+
+    # --- dynamics ----------------------------------------------------------------------------
+    def step(self) -> None:
+        """One quarter: the phases of :data:`sim.schedule.PHASES`, in order, then record."""
+        self.step_index = self.steps - 1
+        for _name, phase in schedule.PHASES:
+            phase(self)
+        if self.steps >= self.n_steps:
+            self.running = False
+
+    def record(self) -> None:
+        """Compute every metric (phase 10) and hand them to the Mesa data collector."""
+        self.latest = metrics.compute(self)
+        self.history.append(self.latest)
+        self.datacollector.collect(self)
+
+    def run(self) -> list[dict[str, float]]:
+        """Run all steps; returns the metric rows, one per step."""
+        while self.running:
+            self.step()
+        return self.history

@@ -1,0 +1,250 @@
+"""Every scenario parameter, declared once.
+
+Each :class:`Param` carries its default, unit, allowed range, meaning and source. The pydantic
+schema (:mod:`sim.scenario.schema`), the model's keyword arguments, ``triplewin explain`` and the
+parameter reference in ``docs/ODD.md`` are all generated from these declarations.
+
+Levers are what policy sets (DESIGN.md section 4); uncertainties are what policy does not set.
+The two are kept apart here, in the schema (``levers:`` vs ``world:``), in sweep designs and in
+result columns. Population sizes also live under ``world:``.
+
+Sources are named by article section ("China Brief 15(18), *Internally*") or by the public source
+behind a FACTS.md row (e.g. "ENR via CHINCA (F9)"). Calibration choices say so in ``source``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["lever", "uncertainty", "population", "run"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter."""
+
+    name: str
+    kind: Kind
+    default: float | int
+    unit: str
+    low: float | int
+    high: float | int | None
+    meaning: str
+    source: str
+    integer: bool = False
+    schedulable: bool = False
+
+    @property
+    def range_text(self) -> str:
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        kind = "integer" if self.integer else "number"
+        text = f"{kind} in [{self.low:g}, {hi}]"
+        if self.schedulable:
+            text += ", or a schedule {step: value}"
+        return text
+
+
+def _lever(name, default, meaning, source, unit="share 0-1", high=1.0):
+    return Param(name, "lever", default, unit, 0.0, high, meaning, source, schedulable=True)
+
+
+LEVERS: dict[str, Param] = {
+    p.name: p
+    for p in [
+        _lever(
+            "joint_bidding", 0.0,
+            "Share of tenders on which a Chinese industrial association merges the Chinese bidders "
+            "into one consortium bid (pooled capacity, best member technology, no undercutting).",
+            "China Brief 15(18), *Internally* (joint bidding abroad; CNR/CSR merger); F12",
+        ),
+        _lever(
+            "bit_coverage", 0.0,
+            "Share of developed hosts with a bilateral investment treaty in force with China. A BIT "
+            "lowers the entry barrier and caps how far screening can raise it.",
+            "China Brief 15(18), *Location Preference* (BIT negotiations with the US and EU); F18",
+        ),
+        _lever(
+            "third_party_cooperation", 0.0,
+            "Share of tenders open to trilateral consortia of a Chinese and a willing developed "
+            "firm (developed technology and brand, blended cost).",
+            "China Brief 15(18), *International Industrial Capacity Cooperation*; *With Developed "
+            "Countries* (AREVA consortium); F15, F16",
+        ),
+        _lever(
+            "ipr_protection", 0.3,
+            "Strength of IPR protection in China. Developed partners transfer more technology, and "
+            "are more willing to partner, when it is high.",
+            "China Brief 15(18), closing paragraphs (caution over weak IPR); Branstetter, Fisman & "
+            "Foley 2006",
+        ),
+        _lever(
+            "soe_reform", 0.3,
+            "Profit orientation of SOEs: 0 = volume and state direction, 1 = risk-adjusted profit "
+            "like a private firm.",
+            "China Brief 15(18), *Internally* (SOE reform: from controlling assets to capital)",
+        ),
+        _lever(
+            "branding", 0.2,
+            "Intensity of state-backed branding campaigns for Chinese firms abroad.",
+            "China Brief 15(18), branding paragraphs (CEMA, CRRC campaign in the US)",
+        ),
+        _lever(
+            "standards_integration", 0.1,
+            "Share of Chinese standards translated and aligned with international ones; lowers the "
+            "compliance penalty of Chinese bids (strongest in power).",
+            "China Brief 15(18), *Internally* (CEC English standards); F17",
+        ),
+        _lever(
+            "joint_fund", 0.0,
+            "China-EU/France/Belgium joint funds financing trilateral projects in developing hosts; "
+            "absorbs part of their payment-distress losses.",
+            "China Brief 15(18), *With Developed Countries* (joint funds); F16",
+            unit="USD bn per year", high=50.0,
+        ),
+        _lever(
+            "localization", 0.0,
+            "Support for Chinese subsidiaries and plants in developed markets (lowers their fixed "
+            "cost).",
+            "China Brief 15(18), *Location Preference* (CRRC localisation in the US); F14",
+        ),
+        _lever(
+            "overseas_parks", 0.0,
+            "Support for relocating capacity to industrial parks in developing hosts (lowers the "
+            "relocation cost).",
+            "China Brief 15(18), *Externally* (industrial parks abroad)",
+        ),
+        _lever(
+            "state_support", 0.2,
+            "Streamlined approvals, information, customs, consular and legal services; lowers the "
+            "fixed cost of going abroad, most for SMEs.",
+            "China Brief 15(18), *Internally* (State Council supportive services)",
+        ),
+    ]
+}
+
+
+def _unc(name, default, low, high, unit, meaning, source, schedulable=False):
+    return Param(name, "uncertainty", default, unit, low, high, meaning, source,
+                 schedulable=schedulable)
+
+
+UNCERTAINTIES: dict[str, Param] = {
+    p.name: p
+    for p in [
+        _unc("domestic_demand", 50.0, 30.0, 70.0, "PMI index points",
+             "Chinese domestic demand as a PMI-like index; below 50 is contraction and lowers home "
+             "utilisation.",
+             "NBS official PMI: 49.7 in Aug 2015 (FACTS corrections)", schedulable=True),
+        _unc("labour_cost_growth", 0.02, 0.0, 0.1, "share per quarter",
+             "Quarterly growth of Chinese domestic labour cost, pushing unit cost up at home.",
+             "Calibration: about 8% a year, China Brief 15(18) intro (rising labour costs)",
+             schedulable=True),
+        _unc("initial_utilization", 0.70, 0.4, 1.0, "share 0-1",
+             "Home capacity utilisation of the overcapacity sectors (steel, cement, flat glass) at "
+             "the start.",
+             "State Council 2013 and trade press 2015 (F6, F7): 0.65-0.74"),
+        _unc("demand_sensitivity", 0.02, 0.0, 0.1, "share per PMI point",
+             "Change of home utilisation per PMI point away from 50.",
+             "Calibration: 49.7 in 2015 leaves utilisation near 0.67-0.71 (F7)"),
+        _unc("instability", 0.3, 0.0, 1.0, "index 0-1",
+             "Mean political instability of developing hosts.",
+             "China Brief 15(18), *Location Preference*; AidData 2021 (F20)", schedulable=True),
+        _unc("debt_level", 0.5, 0.0, 3.0, "debt/GDP",
+             "Mean public debt to GDP of developing hosts at the start.",
+             "China Brief 15(18), *Location Preference* (debt insolvency)", schedulable=True),
+        _unc("distress_rate", 0.08, 0.0, 1.0, "probability per project",
+             "Payment-distress probability of a project in a developing host of average stability "
+             "and debt.",
+             "Rhodium 2019, AidData 2021 (F19, F20): about 0.35 of projects meet major problems over "
+             "their life; calibration spreads that over the lending cycle"),
+        _unc("writeoff_share", 0.35, 0.0, 1.0, "share 0-1",
+             "Share of a distressed project's value written off (partial write-off, not seizure).",
+             "Rhodium 2019 (F19): write-off most common, seizure rare"),
+        _unc("screening_threshold", 0.25, 0.0, 1.0, "share 0-1",
+             "Chinese share of a developed host's awarded value above which it raises its barrier.",
+             "Calibration toward F4, F18 (screening from 2018)", schedulable=True),
+        _unc("screening_response", 0.5, 0.0, 5.0, "barrier per share point per quarter",
+             "How fast a developed host raises its barrier per unit of Chinese share above the "
+             "threshold.",
+             "Calibration toward F4, F18", schedulable=True),
+        _unc("initial_barrier", 0.3, 0.0, 1.0, "index 0-1",
+             "Entry barrier Chinese bidders face in developed hosts at the start.",
+             "China Brief 15(18), *Location Preference* (political concerns, IPR disputes)"),
+        _unc("tech_gap", 0.3, 0.0, 0.9, "technology points",
+             "Initial gap between developed firms' and Chinese high-end firms' technology.",
+             "China Brief 15(18), closing paragraphs (quality and innovation decide)"),
+        _unc("tender_volume", 1.0, 0.0, 10.0, "multiplier",
+             "Multiplier on the number of tenders hosts issue.",
+             "Calibration: about USD 500 bn a year of international contracts (ENR, F9, F10)",
+             schedulable=True),
+        _unc("cost_advantage", 0.35, 0.0, 0.8, "share 0-1",
+             "How much lower Chinese unit cost is than developed firms' at the start.",
+             "MassLive (F11): Chinese bids 21-48% below rivals"),
+        _unc("bit_effect", 0.08, 0.0, 0.35, "share 0-1",
+             "Effect of a BIT in force: barrier reduction and investment-return premium.",
+             "Bellak & Reiter 2020 meta-analysis: 0-23%, default 5-10%"),
+        _unc("spillover_rate", 0.05, 0.0, 0.11, "share of gap per quarter",
+             "Technology transferred to the Chinese partner per quarter of joint work, as a share "
+             "of the gap.",
+             "Havranek & Irsova 2011; Hampl & Havranek: 0-0.11 per point"),
+        _unc("jv_premium", 1.35, 1.0, 1.7, "multiplier",
+             "Spillover premium of joint ventures and trilateral consortia over arm's length "
+             "presence.",
+             "Hampl & Havranek: JV spillovers +19% vs +11%; range 1.0-1.7"),
+        _unc("ipr_elasticity", 1.3, 1.0, 1.35, "multiplier",
+             "Multiplier on technology transfer and licensing when IPR protection is full.",
+             "Branstetter, Fisman & Foley 2006 (QJE): royalties +30% after IPR reform"),
+        _unc("capital_controls", 0.0, 0.0, 1.0, "index 0-1",
+             "Home controls on outward investment; scales investment down.",
+             "MOFCOM (F21): late-2016 controls, ODI -19% in 2017", schedulable=True),
+        _unc("problem_rate", 0.35, 0.0, 1.0, "probability per project",
+             "Chance that a delivered project meets a major implementation problem (hurts brand).",
+             "AidData 2021 (F20): 35% of BRI projects"),
+    ]
+}
+
+
+def _pop(name, default, low, high, meaning, source="DESIGN.md section 2 (default population)"):
+    return Param(name, "population", default, "count", low, high, meaning, source, integer=True)
+
+
+#: Hard limits keep a scenario from exhausting memory; they are named in error messages.
+MAX_AGENTS = 200_000
+MAX_STEPS = 400
+MAX_REPLICATIONS = 1_000
+MAX_CELLS = 50_000_000  # replications x steps x agents, the work of one scenario
+
+POPULATION: dict[str, Param] = {
+    p.name: p
+    for p in [
+        _pop("n_developed_hosts", 8, 1, 1_000, "Developed host economies (US, EU members, Japan...)."),
+        _pop("n_developing_hosts", 30, 1, 10_000, "Developing host economies."),
+        _pop("n_cn_firms", 120, 7, 100_000, "Chinese firms (SOEs and SMEs) across the seven sectors."),
+        _pop("n_dv_firms", 60, 7, 100_000, "Developed-country firms across the seven sectors."),
+        Param("soe_share", "population", 0.25, "share 0-1", 0.0, 1.0,
+              "Share of Chinese firms that are SOEs.", "DESIGN.md section 2 (about a quarter)"),
+    ]
+}
+
+RUN: dict[str, Param] = {
+    p.name: p
+    for p in [
+        Param("steps", "run", 40, "quarters", 1, MAX_STEPS,
+              "Number of quarterly steps; step 0 is 2015Q1.", "DESIGN.md section 2", integer=True),
+        Param("seed", "run", 2015, "integer", 0, 2**63 - 1,
+              "Root seed; replication seeds are spawned from it by numpy SeedSequence.",
+              "DESIGN.md section 5", integer=True),
+        Param("replications", "run", 10, "count", 1, MAX_REPLICATIONS,
+              "Independent replications (common random numbers across scenarios).",
+              "DESIGN.md section 5", integer=True),
+    ]
+}
+
+WORLD: dict[str, Param] = {**POPULATION, **UNCERTAINTIES}
+ALL: dict[str, Param] = {**LEVERS, **WORLD, **RUN}
+
+SECTORS: tuple[str, ...] = ("steel", "cement", "flat_glass", "rail", "power", "telecom", "aviation")
+OVERCAPACITY: tuple[str, ...] = ("steel", "cement", "flat_glass")
+HIGH_END: tuple[str, ...] = ("rail", "power", "telecom", "aviation")
+START_YEAR = 2015

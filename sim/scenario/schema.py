@@ -1,0 +1,148 @@
+"""The scenario schema, generated from the declarations in :mod:`sim.scenario.params`.
+
+A scenario file has the top-level keys ``name``, ``description``, ``extends``, ``run``, ``world``
+and ``levers``. Unknown keys are rejected with the list of valid ones. Levers and schedulable
+uncertainties take either a number or a schedule ``{step: value}``; a schedule holds its value
+until the next listed step, and the value before the first listed step is the parameter's default.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .params import LEVERS, MAX_AGENTS, MAX_CELLS, POPULATION, RUN, UNCERTAINTIES, Param
+
+Schedule = dict[int, float]
+Value = float | Schedule
+
+
+def _check_number(p: Param, v: Any) -> float | int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise PydanticCustomError(
+            "wrong_type", "expected {allowed}, got {got}",
+            {"allowed": p.range_text, "got": type(v).__name__ if v is not None else "nothing"},
+        )
+    if p.integer and (isinstance(v, float) and not v.is_integer()):
+        raise PydanticCustomError("wrong_type", "expected a whole number, got {got} ({allowed})",
+                                  {"got": v, "allowed": p.range_text})
+    if isinstance(v, float) and not math.isfinite(v):
+        raise PydanticCustomError("out_of_range", "{got} is not a finite number ({allowed})",
+                                  {"got": v, "allowed": p.range_text})
+    if v < p.low or (p.high is not None and v > p.high):
+        raise PydanticCustomError("out_of_range", "{got} is out of range ({allowed})",
+                                  {"got": v, "allowed": p.range_text})
+    return int(v) if p.integer else float(v)
+
+
+def _validator(p: Param):
+    def check(v: Any) -> Any:
+        if p.schedulable and isinstance(v, dict):
+            if not v:
+                raise PydanticCustomError("empty_schedule", "an empty schedule ({allowed})",
+                                          {"allowed": p.range_text})
+            out: dict[int, float] = {}
+            for k, x in v.items():
+                if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+                    raise PydanticCustomError(
+                        "bad_step", "schedule step {k!r} is not a whole number >= 0 "
+                        "(a schedule maps steps to values, e.g. {{0: 0.2, 12: 0.8}})", {"k": k})
+                out[k] = _check_number(p, x)
+            return dict(sorted(out.items()))
+        return _check_number(p, v)
+
+    return check
+
+
+def _fields(params: dict[str, Param]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name, p in params.items():
+        base = (int if p.integer else float) if not p.schedulable else Value
+        fields[name] = (
+            Annotated[base, BeforeValidator(_validator(p))],
+            Field(default=p.default, description=p.meaning),
+        )
+    return fields
+
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+Levers = create_model("Levers", __config__=_STRICT, **_fields(LEVERS))
+World = create_model("World", __config__=_STRICT, **_fields({**POPULATION, **UNCERTAINTIES}))
+RunSettings = create_model("RunSettings", __config__=_STRICT, **_fields(RUN))
+
+
+class Scenario(BaseModel):
+    """A whole scenario, resolved (``extends`` already merged).
+
+    Errors raised by the whole-scenario checks carry the dotted key they concern in
+    ``ctx["path"]`` so that the loader can point at the right line.
+    """
+
+    model_config = _STRICT
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9-]+$", max_length=80)]
+    description: Annotated[str, Field(max_length=5000)] = ""
+    extends: str | None = None
+    run: RunSettings = Field(default_factory=RunSettings)  # type: ignore[valid-type]
+    world: World = Field(default_factory=World)  # type: ignore[valid-type]
+    levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _check_sizes_and_schedules(self) -> Scenario:
+        steps = self.run.steps
+        for section in ("world", "levers"):
+            for key, v in getattr(self, section).model_dump().items():
+                if isinstance(v, dict):
+                    late = [k for k in v if k >= steps]
+                    if late:
+                        raise PydanticCustomError(
+                            "schedule_beyond_run",
+                            "schedule names step {step}, beyond the run (steps 0 to {last})",
+                            {"path": f"{section}.{key}", "step": late[0], "last": steps - 1},
+                        )
+        w = self.world
+        agents = w.n_developed_hosts + w.n_developing_hosts + w.n_cn_firms + w.n_dv_firms
+        if agents > MAX_AGENTS:
+            raise PydanticCustomError(
+                "too_large", "{n} agents in all exceeds the limit of {lim} (MAX_AGENTS)",
+                {"path": "world", "n": agents, "lim": MAX_AGENTS})
+        cells = agents * steps * self.run.replications
+        if cells > MAX_CELLS:
+            raise PydanticCustomError(
+                "too_large",
+                "agents x steps x replications = {n} exceeds the limit of {lim} (MAX_CELLS); "
+                "use fewer replications or a sweep",
+                {"path": "run.replications", "n": cells, "lim": MAX_CELLS})
+        return self
+
+    def lever_values(self) -> dict[str, Value]:
+        """Levers as plain values (numbers or schedules)."""
+        return self.levers.model_dump()
+
+    def world_values(self) -> dict[str, Value]:
+        """Population and uncertainties as plain values."""
+        return self.world.model_dump()
+
+
+def value_at(value: Value, step: int, default: float) -> float:
+    """Value of a number-or-schedule at ``step`` (held from the last listed step)."""
+    if not isinstance(value, dict):
+        return float(value)
+    current = default
+    for k in sorted(value):
+        if k <= step:
+            current = value[k]
+        else:
+            break
+    return float(current)

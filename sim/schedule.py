@@ -1,0 +1,440 @@
+"""The ten phases of one quarter, in order (DESIGN.md section 3). This is the only place the
+order is set; :meth:`sim.model.TripleWinModel.step` loops over :data:`PHASES`.
+
+1. environment   domestic demand and utilisation, labour cost, SME participation, BITs, host risk
+2. tendering     host economies issue tenders                       (mechanisms.tendering)
+3. bids          firms choose tenders; associations merge Chinese bids; trilateral consortia;
+                 markups and prices                                  (agents.*, mechanisms.bidding)
+4. award         best score per tender, vectorised                   (mechanisms.award)
+5. payment       revenue, cost, payment distress, joint fund, licensing (mechanisms.finance)
+6. technology    learning, transfer, R&D                             (mechanisms.technology)
+7. location      parks in developing hosts, plants in developed hosts (mechanisms.location)
+8. reputation    brand from campaigns, successes and failures        (mechanisms.reputation)
+9. hosts         screening by developed hosts, debt of developing hosts (agents.host_economy)
+10. record       every metric of sim.metrics                         (sim.metrics)
+
+Each phase is a function of the model; state lives in the model's arrays, flows of the quarter in
+``model.flow`` (summed over the trailing year in ``model.window``) and running totals in
+``model.cum``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .agents import chinese_firm as cf
+from .mechanisms import (
+    award as award_m,
+)
+from .mechanisms import (
+    bidding,
+    environment as env_m,
+    finance,
+    location as loc_m,
+    reputation as rep_m,
+    screening,
+    technology as tech_m,
+    tendering,
+)
+from .scenario.params import HIGH_END, OVERCAPACITY, SECTORS
+
+if TYPE_CHECKING:
+    from .model import TripleWinModel
+
+#: Tenders a firm looks at each quarter.
+LOOKS_CN, LOOKS_DV = 4, 4
+#: Score penalty per unit of entry barrier for a Chinese bid in a developed host.
+BARRIER_WEIGHT = 0.5
+#: Extra unit cost of a Chinese bid per unit of standards compliance gap.
+COMPLIANCE_COST = 0.05
+#: Score bonus of a fund-backed trilateral bid in a developing host (concessional finance).
+FUND_BONUS = 0.03
+#: Retained domestic earnings per quarter per unit of utilised home capacity.
+DOMESTIC_EARNINGS = 0.01
+#: Value of a point of technology per unit of capacity per quarter (gain_china).
+TECH_VALUE = 0.1
+#: Value of a unit of idle overcapacity put to work abroad (avoided losses; gain_china).
+IDLE_VALUE = 0.1
+#: Quality value of a project: budget scaled by (0.4 + 0.6 tech) / (0.4 + 0.6 x 0.85).
+QUALITY_REF = 0.4 + 0.6 * 0.85
+#: Developing-host wage per job per quarter, and developed-host wage, USD bn.
+WAGE_DG, WAGE_DV = 1.25e-6, 1.5e-5
+
+_HIGH = np.array([s in HIGH_END for s in SECTORS])
+_OVER = np.array([s in OVERCAPACITY for s in SECTORS])
+_POWER = SECTORS.index("power")
+
+
+def quality_value(value: np.ndarray, tech: np.ndarray) -> np.ndarray:
+    """What a project is worth to its host: the budget scaled by delivered technology."""
+    return value * (0.4 + 0.6 * tech) / QUALITY_REF
+
+
+def environment(m: TripleWinModel) -> None:
+    """Phase 1: demand, utilisation, labour cost, participation, BITs, host risk."""
+    m.flow = {}
+    if m.step_index > 0:
+        m.labour_index *= 1.0 + m.uncertainty("labour_cost_growth")
+    initial = np.where(_OVER, m.uncertainty("initial_utilization"), 0.85)
+    m.utilization = env_m.home_utilization(m.uncertainty("domestic_demand"), initial,
+                                           m.uncertainty("demand_sensitivity"))
+    u = m.streams["environment"].random(m.cn.n)
+    m.cn.active = env_m.sme_participation(m.cn.active, m.cn.soe, u, m.lever("state_support"))
+    h = m.hosts
+    n_dev = int(h.developed.sum())
+    h.bit = h.bit_rank < round(m.lever("bit_coverage") * n_dev)
+    dg = ~h.developed
+    h.instability = np.where(dg, np.clip(m.uncertainty("instability") + h.stability_offset, 0, 1),
+                             0.0)
+    h.debt = np.where(dg, m.uncertainty("debt_level") * m.debt_offset + m.project_debt, 0.0)
+    m.cn.revenue[:] = 0.0
+    m.cn.profit[:] = 0.0
+    m.dv.revenue[:] = 0.0
+    m.dv.profit[:] = 0.0
+
+
+def tender(m: TripleWinModel) -> None:
+    """Phase 2: host economies issue this quarter's tenders."""
+    h = m.hosts
+    m.tenders = tendering.issue(
+        m.streams["tendering"], size=h.size, developed=h.developed, price_weight=h.price_weight,
+        volume=m.uncertainty("tender_volume"), joint_bidding=m.lever("joint_bidding"),
+        third_party=m.lever("third_party_cooperation"))
+
+
+def _idle_share(m: TripleWinModel) -> np.ndarray:
+    """Idle home capacity of each Chinese firm as a share of its capacity."""
+    cn = m.cn
+    return (1.0 - m.utilization[cn.sector]) * cn.cap_home / np.maximum(cn.capacity, 1e-12)
+
+
+def _unit_cost(m: TripleWinModel) -> np.ndarray:
+    cn, h = m.cn, m.hosts
+    park_labour = np.where(cn.park_host >= 0, h.labour_cost[np.maximum(cn.park_host, 0)], 1.0)
+    return cn.unit_cost(m.labour_index, park_labour)
+
+
+def bid(m: TripleWinModel) -> None:
+    """Phase 3: firms choose tenders; associations merge; trilateral consortia; prices."""
+    t, h, cn, dv = m.tenders, m.hosts, m.cn, m.dv
+    rng = m.streams["bids"]
+    u_cn, u_dv = rng.random((cn.n, LOOKS_CN)), rng.random((dv.n, LOOKS_DV))
+    p_distress = finance.distress_probability(m.uncertainty("distress_rate"), h.instability,
+                                              h.debt)
+    writeoff = m.uncertainty("writeoff_share")
+    exp_loss = np.where(h.developed, 0.0, p_distress * writeoff)
+
+    # Chinese firms decide (vectorised over their candidate tenders)
+    firm, ti = bidding.sample_candidates(u_cn, cn.sector, cn.active, t.sector)
+    host = t.host[ti]
+    plant = cn.dev_host[firm] == host
+    access = 1.0 - np.where(t.developed[ti], h.barrier[host], 0.0) * np.where(
+        plant, award_m.PLANT_BARRIER_FACTOR, 1.0)
+    orient = cn.profit_orientation(m.lever("soe_reform"))
+    util = cf.bid_utility(orientation=orient[firm], soe=cn.soe[firm],
+                          idle_share=_idle_share(m)[firm], access=access,
+                          expected_loss=exp_loss[host], developing=~t.developed[ti],
+                          state_support=m.lever("state_support"))
+    keep = (util > 0) & (cn.tech[firm] >= t.min_tech[ti])
+    firm, ti, plant = firm[keep], ti[keep], plant[keep]
+    gap = np.array([a.compliance_gap() for a in m.associations])  # per sector, by association
+    m.compliance_gap = gap
+    m.unit_cost_now = _unit_cost(m)
+    cost = m.unit_cost_now[firm] + COMPLIANCE_COST * gap[cn.sector[firm]]
+    n1 = firm.size
+    cn_bids = bidding.Bids(
+        tender=ti, tech=cn.tech[firm], brand=cn.brand[firm], cost=cost,
+        weight=cn.capacity[firm], orient=orient[firm], **bidding.empty_like_bids(n1))
+    cn_bids.cn[:] = firm
+    cn_bids.plant[:] = plant
+    cn_bids.is_cn[:] = True
+    cn_bids.cn_frac[:] = 1.0
+
+    # developed firms decide: a risk-adjusted margin above their bid cost
+    dfirm, dti = bidding.sample_candidates(u_dv, dv.sector, np.ones(dv.n, bool), t.sector)
+    d_util = (cf.EXPECTED_MARGIN - cf.RISK_AVERSION * exp_loss[t.host[dti]] - cf.BID_COST_SOE)
+    dkeep = (d_util > 0) & (dv.tech[dfirm] >= t.min_tech[dti])
+    dfirm, dti = dfirm[dkeep], dti[dkeep]
+    dv_bids = bidding.Bids(
+        tender=dti, tech=dv.tech[dfirm], brand=dv.brand[dfirm], cost=dv.base_cost[dfirm],
+        weight=dv.capacity[dfirm], orient=np.ones(dfirm.size), **bidding.empty_like_bids(dfirm.size))
+    dv_bids.dv[:] = dfirm
+    bids = bidding.Bids.concat([cn_bids, dv_bids])
+
+    # separate Chinese bids per tender, before any merging (cutthroat competition metric)
+    n_cn_sep = np.bincount(cn_bids.tender, minlength=t.n)
+    m.flow["tenders_with_cn"] = float((n_cn_sep > 0).sum())
+
+    # industrial associations merge Chinese bids on coordinated tenders
+    for assoc in m.associations:
+        bids = assoc.coordinate(bids, t.coordinated, t.sector)
+    # separate Chinese bids as hosts receive them (a consortium counts once)
+    live_cn = bids.live & bids.is_cn
+    m.flow["cn_separate_bids"] = float(live_cn.sum())
+
+    # trilateral consortia on tenders open to third-party cooperation
+    fund = m.lever("joint_fund")
+    ipr = m.lever("ipr_protection")
+    willingness = dv.partner_willingness * (0.5 + 0.5 * ipr)
+    bonus = np.where(~t.developed, 0.3 * min(1.0, fund / 10.0), 0.0)
+    bids = bidding.form_trilateral(
+        bids, tender_open=t.trilateral_open, tender_sector=t.sector, u_partner=t.u_partner,
+        u_willing=t.u_willing, dv_sector=dv.sector, dv_tech=dv.tech, dv_brand=dv.brand,
+        dv_cost=dv.base_cost, willingness=willingness, tender_bonus=bonus)
+    m.bids = bids
+    m.markup, m.price = bidding.price(bids, t.value, t.n)
+    m.p_distress = p_distress
+
+
+def award(m: TripleWinModel) -> None:
+    """Phase 4: every tender goes to its best-scoring eligible bid."""
+    t, b, h = m.tenders, m.bids, m.hosts
+    host = t.host[b.tender]
+    dev = t.developed[b.tender]
+    barrier = np.where(dev & b.is_cn, BARRIER_WEIGHT * h.barrier[host], 0.0)
+    barrier *= np.where(b.plant, award_m.PLANT_BARRIER_FACTOR, 1.0)
+    barrier *= np.where(b.trilateral, award_m.TRILATERAL_BARRIER_FACTOR, 1.0)
+    gap = np.where(b.is_cn, m.compliance_gap[t.sector[b.tender]], 0.0)
+    gap *= np.where(b.trilateral, 0.3, 1.0)
+    fund_bonus = np.where(b.trilateral & ~dev & (m.lever("joint_fund") > 0), FUND_BONUS, 0.0)
+    gumbel = m.streams["award"].gumbel(size=b.n)
+    value = t.value[b.tender]
+    score = award_m.scores(
+        price_ratio=m.price / value, tech=b.tech, brand=b.brand,
+        price_weight=t.price_weight[b.tender], compliance_gap=gap, barrier=barrier,
+        fund_bonus=fund_bonus, gumbel=gumbel)
+    m.winner = award_m.best_per_tender(b.tender, score, b.live & (b.tech >= t.min_tech[b.tender]),
+                                       t.n)
+
+
+def _members(b: bidding.Bids, win_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chinese firms behind winning bids: (bid row, firm, share of the Chinese part)."""
+    won = np.zeros(b.n, bool)
+    won[win_rows] = True
+    direct = np.flatnonzero(won & (b.cn >= 0))
+    member = np.flatnonzero((b.parent >= 0) & won[np.maximum(b.parent, 0)])
+    parent = b.parent[member]
+    rows = np.concatenate([direct, parent])
+    firms = np.concatenate([b.cn[direct], b.cn[member]])
+    share = np.concatenate([np.ones(direct.size), b.weight[member] / b.weight[parent]])
+    return rows, firms, share
+
+
+def pay(m: TripleWinModel) -> None:
+    """Phase 5: revenue and cost booked; payment distress; joint fund; licensing fees."""
+    t, b, h, cn, dv = m.tenders, m.bids, m.hosts, m.cn, m.dv
+    won_t = np.flatnonzero(m.winner >= 0)
+    w = m.winner[won_t]
+    price, markup = m.price[w], m.markup[w]
+    f = b.cn_frac[w]
+    host = t.host[won_t]
+    dev = t.developed[won_t]
+    tri = b.trilateral[w]
+    backed = finance.fund_backing(price, tri & ~dev, m.lever("joint_fund") / 4.0)
+    p_d = np.where(dev, 0.0, m.p_distress[host])
+    distressed, loss, fund_loss = finance.settle(
+        price=price, p_distress=p_d, u=t.u_payment[won_t], backed=backed,
+        writeoff=m.uncertainty("writeoff_share"))
+    margin = price - price / (1.0 + markup)
+
+    # licensing fees inside trilateral consortia, paid by the Chinese side to the partner
+    mult = tech_m.ipr_multiplier(m.lever("ipr_protection"), m.uncertainty("ipr_elasticity"))
+    intensity = np.where(tri, tech_m.transfer_intensity(
+        dv.transfer_willingness[np.maximum(b.dv[w], 0)], m.lever("ipr_protection")), 0.0)
+    fee = np.where(tri, tech_m.licence_fee(f * price, intensity, mult), 0.0)
+
+    # book to Chinese firms (members share by capacity)
+    rows, firms, share = _members(b, w)
+    index_of = np.full(b.n, -1)
+    index_of[w] = np.arange(w.size)
+    k = index_of[rows]
+    cn_rev = share * f[k] * price[k]
+    cn_profit = share * (f[k] * (margin[k] - loss[k]) - fee[k])
+    np.add.at(cn.revenue, firms, cn_rev)
+    np.add.at(cn.profit, firms, cn_profit)
+    # book to developed firms (solo bids and trilateral partners)
+    has_dv = b.dv[w] >= 0
+    dvi = b.dv[w][has_dv]
+    np.add.at(dv.revenue, dvi, ((1 - f) * price)[has_dv])
+    np.add.at(dv.profit, dvi, ((1 - f) * (margin - loss) + fee)[has_dv])
+    cn.cash += cn.profit
+
+    # implementation problems (brand) per Chinese firm
+    is_cn = b.is_cn[w]
+    prob = rep_m.problem_probability(m.uncertainty("problem_rate"), b.tech[w])
+    problem = is_cn & (t.u_problem[won_t] < prob)
+    m.successes = np.zeros(cn.n)
+    m.failures = np.zeros(cn.n)
+    np.add.at(m.successes, firms, share * ~problem[k])
+    np.add.at(m.failures, firms, share * problem[k])
+    m.transfer_rows = (k, firms, share, intensity, mult)
+
+    # host records: value awarded, Chinese work share, new Chinese-financed debt
+    cn_val = np.where(is_cn, f * price, 0.0)
+    hv_all = np.bincount(host, weights=price, minlength=h.n)
+    hv_cn = np.bincount(host, weights=cn_val, minlength=h.n)
+    m.host_window.append((hv_cn, hv_all))
+    h.cn_awarded = sum(x[0] for x in m.host_window)
+    h.all_awarded = sum(x[1] for x in m.host_window)
+    m.new_finance = np.bincount(host, weights=np.where(is_cn & ~dev, finance.FINANCED_SHARE
+                                                        * price, 0.0), minlength=h.n)
+
+    # flows of the quarter
+    sec = t.sector[won_t]
+    value = t.value[won_t]
+    tech = b.tech[w]
+    qv = quality_value(value, tech)
+    dg = ~dev
+    cn_dev_bid = b.live & b.is_cn & t.developed[b.tender]
+    cn_power_bid = b.live & b.is_cn & (t.sector[b.tender] == _POWER)
+    fl = m.flow
+    fl.update(
+        awarded=float(price.sum()), cn_value=float(cn_val.sum()),
+        cn_value_high=float(cn_val[_HIGH[sec]].sum()),
+        dev_awarded=float(price[dev].sum()), dev_cn_value=float(cn_val[dev].sum()),
+        dg_paid=float(price[dg].sum()), dg_value_tech=float((value * tech)[dg].sum()),
+        dg_price_tech=float((price * tech)[dg].sum()),
+        cn_markup_sum=float(markup[is_cn].sum()), cn_wins=float(is_cn.sum()),
+        cn_dev_bids=float(cn_dev_bid.sum()), cn_dev_wins=float((is_cn & dev).sum()),
+        cn_power_bids=float(cn_power_bid.sum()), cn_power_wins=float((is_cn & (sec == _POWER)).sum()),
+        trilateral_dg=float((tri & dg).sum()), dg_projects=float(dg.sum()),
+        dg_distress_value=float(price[distressed & dg].sum()),
+        invest_dev=0.0, invest_dg=0.0,
+    )
+    dv_part = (1 - f) * price
+    c = m.cum
+    c["cn_overseas_profit"] += float(cn_profit.sum())
+    c["cn_distress_loss"] += float((f * loss).sum())
+    c["dv_profit"] += float(dv.profit.sum())
+    c["dv_licensing"] += float(fee.sum())
+    c["dv_third_party_revenue"] += float(dv_part[dg].sum())
+    c["dg_infrastructure"] += float((price * (1 - np.where(distressed,
+                                     m.uncertainty("writeoff_share"), 0.0)))[dg].sum())
+    c["dg_value"] += float(price[dg].sum())
+    c["dg_distress_value"] += fl["dg_distress_value"]
+    c["dg_surplus"] += float((qv - price)[dg].sum() - loss[dg].sum() - fund_loss[dg].sum())
+    c["dv_host_surplus"] += float((qv - price)[dev].sum())
+    c["trilateral_dg"] += fl["trilateral_dg"]
+    c["trilateral_loss"] += float(loss[tri & dg].sum())
+    c["fund_loss"] += float(fund_loss.sum())
+    # idle overcapacity put to work: Chinese work in overcapacity sectors done at home
+    home_share = cn.cap_home / np.maximum(cn.capacity, 1e-12)
+    over = _OVER[cn.sector]
+    m.home_work = np.bincount(cn.sector, weights=cn.revenue * home_share, minlength=len(SECTORS))
+    c["idle_put_to_work"] += float((cn.revenue * home_share)[over].sum())
+
+
+def learn(m: TripleWinModel) -> None:
+    """Phase 6: learning by doing, transfer in consortia and plants, R&D; frontier drift."""
+    cn, dv, b = m.cn, m.dv, m.bids
+    cap = np.maximum(cn.capacity, 1e-12)
+    sector_frontier = np.bincount(dv.sector, weights=dv.tech, minlength=len(SECTORS)) / np.maximum(
+        np.bincount(dv.sector, minlength=len(SECTORS)), 1)
+    gain = tech_m.learning(cn.tech, cn.revenue / cap)
+    k, firms, share, intensity, mult = m.transfer_rows
+    w = m.winner[m.winner >= 0]
+    tri = b.trilateral[w][k]
+    if tri.any():
+        partner = b.dv[w][k][tri]
+        f_ = firms[tri]
+        exposure = share[tri] * b.cn_frac[w][k][tri] * m.price[w][k][tri] / cap[f_]
+        g = tech_m.transfer_gain(
+            gap=dv.tech[partner] - cn.tech[f_], exposure=exposure, intensity=intensity[k][tri],
+            spillover=m.uncertainty("spillover_rate"), premium=m.uncertainty("jv_premium"),
+            multiplier=mult)
+        np.add.at(gain, f_, g)
+    # plants in developed hosts work beside developed firms (arm's-length spillover)
+    plant_share = cn.cap_dev / cap
+    gain += tech_m.transfer_gain(
+        gap=sector_frontier[cn.sector] - cn.tech, exposure=plant_share,
+        intensity=np.full(cn.n, 0.5 * (0.4 + 0.6 * m.lever("ipr_protection"))),
+        spillover=m.uncertainty("spillover_rate"), premium=1.0, multiplier=mult)
+    gain += tech_m.rd_gain(cn.tech, cn.profit, cap)
+    cn.tech = np.clip(cn.tech + gain, 0.0, 0.99)
+    dv.tech = np.clip(dv.tech + tech_m.FRONTIER_DRIFT * (1 - dv.tech), 0.0, 0.99)
+
+
+def locate(m: TripleWinModel) -> None:
+    """Phase 7: firms invest in parks in developing hosts or plants in developed hosts."""
+    cn, h = m.cn, m.hosts
+    r = m.streams["location"]
+    u_dg, u_dev, u_block = r.random(cn.n), r.random(cn.n), r.random(cn.n)
+    noise = 0.02 * r.gumbel(size=(2, cn.n))
+    cn.cash += DOMESTIC_EARNINGS * cn.cap_home * m.utilization[cn.sector]
+    dg_idx, dev_idx = np.flatnonzero(~h.developed), np.flatnonzero(h.developed)
+    budget = loc_m.investable(cn.cash, cn.capacity) * (1 - 0.6 * m.uncertainty("capital_controls"))
+    if dg_idx.size == 0 or dev_idx.size == 0:
+        return
+    park = np.where(cn.park_host >= 0, cn.park_host,
+                    dg_idx[np.minimum((u_dg * dg_idx.size).astype(int), dg_idx.size - 1)])
+    plant = np.where(cn.dev_host >= 0, cn.dev_host,
+                     dev_idx[np.minimum((u_dev * dev_idx.size).astype(int), dev_idx.size - 1)])
+    risk = m.p_distress[park] * m.uncertainty("writeoff_share")
+    u_park, u_dev = cf.location_utility(
+        orientation=cn.profit_orientation(m.lever("soe_reform")), labour_index=m.labour_index,
+        park_labour=h.labour_cost[park], park_risk=risk, idle_share=_idle_share(m),
+        parks=m.lever("overseas_parks"), localization=m.lever("localization"),
+        state_support=m.lever("state_support"), dev_barrier=h.barrier[plant],
+        dev_bit=h.bit[plant].astype(float), bit_effect=m.uncertainty("bit_effect"))
+    u_park, u_dev = u_park + noise[0], u_dev + noise[1]
+    go = (budget > 0) & (np.maximum(u_park, u_dev) > 0)
+    to_dev = go & (u_dev > u_park)
+    blocked = to_dev & (u_block < 0.5 * h.barrier[plant])  # screening turns the deal down
+    to_dev &= ~blocked
+    to_park = go & ~(u_dev > u_park)
+    moved = loc_m.capacity_moved(budget, cn.cap_home)
+    inv = np.where(to_dev | to_park, budget, 0.0)
+    cn.cash -= inv
+    cn.cap_home -= np.where(to_dev | to_park, moved, 0.0)
+    cn.cap_dev += np.where(to_dev, moved, 0.0)
+    cn.cap_park += np.where(to_park, moved, 0.0)
+    cn.dev_host = np.where(to_dev, plant, cn.dev_host)
+    cn.park_host = np.where(to_park, park, cn.park_host)
+    m.flow["invest_dev"] = float(inv[to_dev].sum())
+    m.flow["invest_dg"] = float(inv[to_park].sum())
+    m.flow["invest_blocked"] = float(blocked.sum())
+    m.cum["invest_dev"] += m.flow["invest_dev"]
+    m.cum["invest_dg"] += m.flow["invest_dg"]
+
+
+def reputation(m: TripleWinModel) -> None:
+    """Phase 8: brand from campaigns, successes and failures."""
+    cn = m.cn
+    cn.brand = rep_m.next_brand(cn.brand, branding=m.lever("branding"), soe=cn.soe,
+                                successes=m.successes, failures=m.failures)
+
+
+def respond(m: TripleWinModel) -> None:
+    """Phase 9: developed hosts screen (each decides); developing-host debt evolves."""
+    m.developed_hosts.do("respond")
+    m.project_debt = screening.next_debt(m.project_debt, m.new_finance, m.hosts.gdp)
+
+
+def record(m: TripleWinModel) -> None:
+    """Phase 10: accrue wages and the value of upgrading, then record every metric."""
+    cn, c = m.cn, m.cum
+    c["dg_wages"] += loc_m.JOBS_PARK * float(cn.cap_park.sum()) * WAGE_DG
+    c["dv_wages"] += loc_m.JOBS_DEV * float(cn.cap_dev.sum()) * WAGE_DV
+    tech = float((cn.tech * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))
+    if m.tech0 is None:
+        m.tech0 = float((m.tech_start * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))
+    c["tech_value"] += TECH_VALUE * (tech - m.tech0) * float(cn.capacity.sum())
+    m.window.append(m.flow)
+    m.record()
+
+
+PHASES: tuple[tuple[str, Callable[[TripleWinModel], None]], ...] = (
+    ("environment", environment),
+    ("tendering", tender),
+    ("bids", bid),
+    ("award", award),
+    ("payment", pay),
+    ("technology", learn),
+    ("location", locate),
+    ("reputation", reputation),
+    ("hosts", respond),
+    ("record", record),
+)
