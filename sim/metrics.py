@@ -86,12 +86,20 @@ _DECL = [
            "Mean entry barrier Chinese bidders face in developed hosts.", "developed"),
     Metric("dv_cn_share", "Chinese share in developed hosts", "share 0-1",
            "Chinese work share of value awarded in developed hosts, trailing year.", "developed"),
+    Metric("dv_cn_value", "Chinese work won in developed hosts", "USD bn, cumulative",
+           "Cumulative Chinese work value of tenders won in developed hosts.", "developed"),
+    Metric("dv_cn_share_cum", "Chinese share in developed hosts, cumulative", "share 0-1",
+           "Chinese work share of all value awarded in developed hosts since the start.",
+           "developed"),
     Metric("dg_infrastructure", "Infrastructure delivered", "USD bn, cumulative",
            "Cumulative value of projects delivered to developing hosts (written-off parts "
            "excluded).", "developing", True),
     Metric("dg_price_per_quality", "Price per quality", "price per technology unit",
            "Price paid per unit of delivered technology in developing hosts, trailing year; lower "
            "is more affordable.", "developing", False),
+    Metric("dg_price_ratio", "Price relative to budget", "price / budget",
+           "Price developing hosts pay relative to the tender budget, trailing year.",
+           "developing", False),
     Metric("dg_quality", "Delivered quality", "index 0-1",
            "Value-weighted technology of projects delivered to developing hosts, trailing year.",
            "developing", True),
@@ -126,7 +134,7 @@ CUMULATIVE = ("cn_overseas_profit", "cn_distress_loss", "dv_profit", "dv_licensi
               "dv_third_party_revenue", "dg_infrastructure", "dg_value", "dg_distress_value",
               "dg_surplus", "dv_host_surplus", "trilateral_dg", "trilateral_loss", "fund_loss",
               "idle_put_to_work", "invest_dev", "invest_dg", "dg_wages", "dv_wages",
-              "tech_value")
+              "tech_value", "dv_cn_value", "dv_awarded")
 
 #: Value of idle overcapacity put to work, per USD bn of such work (avoided losses).
 IDLE_VALUE = 0.1
@@ -208,8 +216,11 @@ def compute(m: TripleWinModel) -> dict[str, float]:
         "dv_local_jobs": JOBS_DEV * float(cn.cap_dev.sum()),
         "dv_barrier": float(h.barrier[dev].mean()) if dev.any() else 0.0,
         "dv_cn_share": _trailing(m, "dev_cn_value", "dev_awarded"),
+        "dv_cn_value": c["dv_cn_value"],
+        "dv_cn_share_cum": c["dv_cn_value"] / c["dv_awarded"] if c["dv_awarded"] > 0 else 0.0,
         "dg_infrastructure": c["dg_infrastructure"],
         "dg_price_per_quality": _trailing(m, "dg_paid", "dg_value_tech"),
+        "dg_price_ratio": _trailing(m, "dg_paid", "dg_budget"),
         "dg_quality": _trailing(m, "dg_price_tech", "dg_paid"),
         "dg_default_rate": c["dg_distress_value"] / c["dg_value"] if c["dg_value"] > 0 else 0.0,
         "dg_jobs": JOBS_PARK * float(cn.cap_park.sum()),

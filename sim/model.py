@@ -118,7 +118,7 @@ class TripleWinModel(mesa.Model):
         self.project_debt = np.zeros(n_h)
         self.hosts = HostEconomies(
             developed=dev, size=size,
-            price_weight=np.where(dev, r.uniform(0.3, 0.5, n_h), r.uniform(0.55, 0.8, n_h)),
+            price_weight=np.where(dev, r.uniform(0.4, 0.6, n_h), r.uniform(0.45, 0.75, n_h)),
             base_barrier=base_barrier, barrier=base_barrier.copy(),
             stability_offset=offset, instability=np.zeros(n_h), debt=np.zeros(n_h),
             gdp=np.where(dev, 400.0, 25.0) * size,
@@ -135,7 +135,7 @@ class TripleWinModel(mesa.Model):
         soe[r.permutation(n_cn)[: round(float(w["soe_share"]) * n_cn)]] = True
         cap = SECTOR_CAPACITY[sector] * np.where(soe, 3.0, 0.5) * r.lognormal(-0.125, 0.5, n_cn)
         high_end = ~np.isin(sector, [SECTORS.index(s) for s in OVERCAPACITY])
-        gap = self.uncertainty("tech_gap") * np.where(high_end, 1.0, 0.5)
+        gap = self.uncertainty("tech_gap") * np.where(high_end, 1.0, 0.7)
         tech = np.clip(DV_TECH - gap + 0.03 * soe + r.normal(0, 0.05, n_cn), 0.05, 0.95)
         support = self.lever("state_support")
         self.cn = ChineseFirms(

@@ -44,18 +44,20 @@ from .scenario.params import HIGH_END, OVERCAPACITY, SECTORS
 if TYPE_CHECKING:
     from .model import TripleWinModel
 
-#: Tenders a firm looks at each quarter.
-LOOKS_CN, LOOKS_DV = 4, 4
+#: Tenders a firm looks at each quarter: developed firms a fixed number; Chinese firms more when
+#: more of their home capacity is idle (1 + LOOKS_IDLE x idle share, at most LOOKS_CN).
+LOOKS_CN, LOOKS_DV, LOOKS_IDLE = 8, 4, 6.0
 #: Score penalty per unit of entry barrier for a Chinese bid in a developed host.
-BARRIER_WEIGHT = 0.5
-#: Extra unit cost of a Chinese bid per unit of standards compliance gap.
-COMPLIANCE_COST = 0.05
+BARRIER_WEIGHT = 0.4
+#: Extra unit cost of a Chinese bid per unit of standards compliance penalty (translation,
+#: redesign and certification).
+COMPLIANCE_COST = 0.3
 #: Score bonus of a fund-backed trilateral bid in a developing host (concessional finance).
 FUND_BONUS = 0.03
 #: Retained domestic earnings per quarter per unit of utilised home capacity.
 DOMESTIC_EARNINGS = 0.01
 #: Value of a point of technology per unit of capacity per quarter (gain_china).
-TECH_VALUE = 0.1
+TECH_VALUE = 0.2
 #: Value of a unit of idle overcapacity put to work abroad (avoided losses; gain_china).
 IDLE_VALUE = 0.1
 #: Quality value of a project: budget scaled by (0.4 + 0.6 tech) / (0.4 + 0.6 x 0.85).
@@ -128,6 +130,9 @@ def bid(m: TripleWinModel) -> None:
     exp_loss = np.where(h.developed, 0.0, p_distress * writeoff)
 
     # Chinese firms decide (vectorised over their candidate tenders)
+    idle = _idle_share(m)
+    looks = 1.0 + LOOKS_IDLE * idle
+    u_cn = np.where(np.arange(LOOKS_CN)[None, :] < looks[:, None], u_cn, np.nan)
     firm, ti = bidding.sample_candidates(u_cn, cn.sector, cn.active, t.sector)
     host = t.host[ti]
     plant = cn.dev_host[firm] == host
@@ -135,7 +140,7 @@ def bid(m: TripleWinModel) -> None:
         plant, award_m.PLANT_BARRIER_FACTOR, 1.0)
     orient = cn.profit_orientation(m.lever("soe_reform"))
     util = cf.bid_utility(orientation=orient[firm], soe=cn.soe[firm],
-                          idle_share=_idle_share(m)[firm], access=access,
+                          idle_share=idle[firm], access=access,
                           expected_loss=exp_loss[host], developing=~t.developed[ti],
                           state_support=m.lever("state_support"))
     keep = (util > 0) & (cn.tech[firm] >= t.min_tech[ti])
@@ -296,6 +301,7 @@ def pay(m: TripleWinModel) -> None:
         cn_value_high=float(cn_val[_HIGH[sec]].sum()),
         dev_awarded=float(price[dev].sum()), dev_cn_value=float(cn_val[dev].sum()),
         dg_paid=float(price[dg].sum()), dg_value_tech=float((value * tech)[dg].sum()),
+        dg_budget=float(value[dg].sum()),
         dg_price_tech=float((price * tech)[dg].sum()),
         cn_markup_sum=float(markup[is_cn].sum()), cn_wins=float(is_cn.sum()),
         cn_dev_bids=float(cn_dev_bid.sum()), cn_dev_wins=float((is_cn & dev).sum()),
@@ -318,6 +324,8 @@ def pay(m: TripleWinModel) -> None:
     c["dg_surplus"] += float((qv - price)[dg].sum() - loss[dg].sum() - fund_loss[dg].sum())
     c["dv_host_surplus"] += float((qv - price)[dev].sum())
     c["trilateral_dg"] += fl["trilateral_dg"]
+    c["dv_cn_value"] += fl["dev_cn_value"]
+    c["dv_awarded"] += fl["dev_awarded"]
     c["trilateral_loss"] += float(loss[tri & dg].sum())
     c["fund_loss"] += float(fund_loss.sum())
     # idle overcapacity put to work: Chinese work in overcapacity sectors done at home
@@ -365,7 +373,7 @@ def locate(m: TripleWinModel) -> None:
     noise = 0.02 * r.gumbel(size=(2, cn.n))
     cn.cash += DOMESTIC_EARNINGS * cn.cap_home * m.utilization[cn.sector]
     dg_idx, dev_idx = np.flatnonzero(~h.developed), np.flatnonzero(h.developed)
-    budget = loc_m.investable(cn.cash, cn.capacity) * (1 - 0.6 * m.uncertainty("capital_controls"))
+    budget = loc_m.investable(cn.cash, cn.capacity) * (1 - m.uncertainty("capital_controls"))
     if dg_idx.size == 0 or dev_idx.size == 0:
         return
     park = np.where(cn.park_host >= 0, cn.park_host,
@@ -373,9 +381,10 @@ def locate(m: TripleWinModel) -> None:
     plant = np.where(cn.dev_host >= 0, cn.dev_host,
                      dev_idx[np.minimum((u_dev * dev_idx.size).astype(int), dev_idx.size - 1)])
     risk = m.p_distress[park] * m.uncertainty("writeoff_share")
+    idle = _idle_share(m)
     u_park, u_dev = cf.location_utility(
         orientation=cn.profit_orientation(m.lever("soe_reform")), labour_index=m.labour_index,
-        park_labour=h.labour_cost[park], park_risk=risk, idle_share=_idle_share(m),
+        park_labour=h.labour_cost[park], park_risk=risk, idle_share=idle,
         parks=m.lever("overseas_parks"), localization=m.lever("localization"),
         state_support=m.lever("state_support"), dev_barrier=h.barrier[plant],
         dev_bit=h.bit[plant].astype(float), bit_effect=m.uncertainty("bit_effect"))
@@ -385,7 +394,7 @@ def locate(m: TripleWinModel) -> None:
     blocked = to_dev & (u_block < 0.5 * h.barrier[plant])  # screening turns the deal down
     to_dev &= ~blocked
     to_park = go & ~(u_dev > u_park)
-    moved = loc_m.capacity_moved(budget, cn.cap_home)
+    moved = loc_m.capacity_moved(budget, cn.cap_home, idle)
     inv = np.where(to_dev | to_park, budget, 0.0)
     cn.cash -= inv
     cn.cap_home -= np.where(to_dev | to_park, moved, 0.0)
@@ -409,6 +418,7 @@ def reputation(m: TripleWinModel) -> None:
 
 def respond(m: TripleWinModel) -> None:
     """Phase 9: developed hosts screen (each decides); developing-host debt evolves."""
+    m.host_cn_share = m.hosts.cn_share()
     m.developed_hosts.do("respond")
     m.project_debt = screening.next_debt(m.project_debt, m.new_finance, m.hosts.gdp)
 

@@ -17,6 +17,11 @@ STANDARDS_WEIGHT = {"steel": 0.3, "cement": 0.3, "flat_glass": 0.3, "rail": 0.6,
                     "telecom": 0.6, "aviation": 0.6}
 
 
+#: Largest score penalty for bidding on foreign standards (about the value of 0.15 technology
+#: points). Calibration choice: large enough that CEC-style standards work moves power win rates.
+COMPLIANCE_PENALTY = 0.3
+
+
 class IndustrialAssociation(mesa.Agent):
     """The association of one sector: coordinates joint bids, carries standards work."""
 
@@ -32,8 +37,12 @@ class IndustrialAssociation(mesa.Agent):
         return np.flatnonzero(self.model.cn.sector == self.sector)
 
     def compliance_gap(self) -> float:
-        """Penalty a Chinese bid in this sector carries for foreign standards, 0-1."""
-        return self.standards_weight * (1.0 - self.model.lever("standards_integration"))
+        """Score penalty a Chinese bid in this sector carries for foreign standards.
+
+        At most COMPLIANCE_PENALTY (power, no integration); standards work removes it.
+        """
+        return (COMPLIANCE_PENALTY * self.standards_weight
+                * (1.0 - self.model.lever("standards_integration")))
 
     def coordinate(self, bids: bidding.Bids, coordinated: np.ndarray,
                    tender_sector: np.ndarray) -> bidding.Bids:

@@ -103,7 +103,7 @@ EXPECTED_MARGIN = 0.12
 #: Cost of preparing a bid abroad as a share of its value (SOE; SMEs pay more).
 BID_COST_SOE, BID_COST_SME = 0.02, 0.05
 #: Risk aversion of profit-oriented firms to expected payment losses.
-RISK_AVERSION = 2.0
+RISK_AVERSION = 4.0
 #: Weight of idle capacity and of state direction in the utility of volume-seeking SOEs.
 IDLE_WEIGHT, VOLUME_WEIGHT, PERIPHERY_WEIGHT = 0.10, 0.04, 0.03
 
@@ -129,11 +129,14 @@ def bid_utility(*, orientation: np.ndarray, soe: np.ndarray, idle_share: np.ndar
 
 #: Return of a plant in a developed host before support, BIT and barrier (higher returns and
 #: payment credibility of mature markets: China Brief 15(18), *Location Preference*).
-DEV_PLANT_RETURN = 0.06
+DEV_PLANT_RETURN = 0.09
 #: Fixed cost of a developed-market plant as a return penalty, before state support.
 DEV_PLANT_FIXED = 0.05
-#: Labour cost share of unit cost; relocation saves this share of the labour-cost difference.
-LABOUR_SHARE = 0.3
+#: Return of a park before labour savings and support, and the return per unit of relative
+#: labour-cost saving (China Brief 15(18), *Externally*: cheaper land and labour).
+PARK_RETURN, PARK_SAVING = 0.02, 0.1
+#: Idle home capacity makes relocating it cheaper at the margin (overcapacity push).
+IDLE_RELOCATION = 0.3
 
 
 def location_utility(*, orientation: np.ndarray, labour_index: float, park_labour: np.ndarray,
@@ -148,12 +151,12 @@ def location_utility(*, orientation: np.ndarray, labour_index: float, park_labou
     shifting idle capacity and state direction toward the periphery, and discount risk. So SOE
     reform moves investment from periphery to centre (China Brief 15(18), *Location Preference*).
     """
-    park_return = LABOUR_SHARE * (labour_index - park_labour) + 0.04 * parks
+    park_return = (PARK_RETURN + PARK_SAVING * (1.0 - park_labour / labour_index) + 0.04 * parks
+                   + IDLE_RELOCATION * idle_share)
     dev_return = (DEV_PLANT_RETURN + 0.05 * localization + bit_effect * dev_bit
                   + 0.1 * dev_barrier - DEV_PLANT_FIXED * (1.0 - 0.5 * state_support)
                   - 0.15 * dev_barrier ** 2)
     u_park = (orientation * (park_return - RISK_AVERSION * park_risk)
-              + (1 - orientation) * (park_return + IDLE_WEIGHT * idle_share + PERIPHERY_WEIGHT
-                                     + 0.03))
+              + (1 - orientation) * (park_return + PERIPHERY_WEIGHT + 0.03))
     u_dev = orientation * dev_return + (1 - orientation) * (dev_return - 0.04)
     return u_park, u_dev

@@ -72,7 +72,7 @@ class HostEconomy(mesa.Agent):
         h.barrier[i] = screening.next_barrier(
             barrier=h.barrier[i],
             base=h.base_barrier[i],
-            cn_share=h.cn_share()[i],
+            cn_share=m.host_cn_share[i],
             threshold=m.uncertainty("screening_threshold"),
             response=m.uncertainty("screening_response"),
             bit=bool(h.bit[i]),

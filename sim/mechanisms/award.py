@@ -13,7 +13,7 @@ import numpy as np
 #: Brand weight relative to technology in the quality term.
 BRAND_WEIGHT = 0.3
 #: Scale of the Gumbel taste shock in scores.
-NOISE = 0.05
+NOISE = 0.1
 #: Share of the barrier penalty a Chinese bidder with a local plant still faces.
 PLANT_BARRIER_FACTOR = 0.4
 #: Share of the barrier penalty a trilateral consortium still faces (a developed partner reassures

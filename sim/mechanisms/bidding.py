@@ -77,7 +77,8 @@ def sample_candidates(u: np.ndarray, firm_sector: np.ndarray, eligible: np.ndarr
     """Each eligible firm looks at ``u.shape[1]`` tenders of its own sector, drawn uniformly.
 
     ``u`` is a fixed-size array of uniforms (firms x looks), so the draw does not depend on how
-    many firms are eligible. Returns (firm, tender) pairs without duplicates. Linear in the number
+    many firms are eligible; a NaN entry is a look the firm does not take. Returns (firm, tender)
+    pairs without duplicates. Linear in the number
     of firms: no firm scans every tender.
     """
     order = np.argsort(tender_sector, kind="stable")
@@ -87,8 +88,9 @@ def sample_candidates(u: np.ndarray, firm_sector: np.ndarray, eligible: np.ndarr
     firm = np.repeat(np.arange(u.shape[0]), u.shape[1])
     s = firm_sector[firm]
     c = counts[s]
-    ok = eligible[firm] & (c > 0)
-    pick = starts[s] + np.floor(u.ravel() * np.maximum(c, 1)).astype(np.int64)
+    uu = u.ravel()
+    ok = eligible[firm] & (c > 0) & ~np.isnan(uu)
+    pick = starts[s] + np.floor(np.nan_to_num(uu) * np.maximum(c, 1)).astype(np.int64)
     firm, tender = firm[ok], order[np.minimum(pick[ok], order.size - 1)] if order.size else pick[ok]
     if firm.size:
         key = np.unique(firm.astype(np.int64) * (tender_sector.size + 1) + tender)

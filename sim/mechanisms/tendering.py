@@ -61,7 +61,7 @@ def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
                       np.searchsorted(cum_dg / cum_dg[-1], u_sector, side="right"))
     sector = np.minimum(sector, SECTOR_MIX_DEVELOPED.size - 1)
     value = MEAN_VALUE * np.exp(rng.normal(-0.5, 1.0, n))
-    min_tech = np.where(dev, rng.uniform(0.35, 0.65, n), rng.uniform(0.2, 0.5, n))
+    min_tech = np.where(dev, rng.uniform(0.45, 0.8, n), rng.uniform(0.3, 0.65, n))
     u_coord, u_tri = rng.random(n), rng.random(n)
     return Tenders(
         host=host, sector=sector.astype(np.int64), value=value, min_tech=min_tech,

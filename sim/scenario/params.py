@@ -196,7 +196,7 @@ UNCERTAINTIES: dict[str, Param] = {
              "Multiplier on technology transfer and licensing when IPR protection is full.",
              "Branstetter, Fisman & Foley 2006 (QJE): royalties +30% after IPR reform"),
         _unc("capital_controls", 0.0, 0.0, 1.0, "index 0-1",
-             "Home controls on outward investment; scales investment down.",
+             "Home controls on outward investment: the share of planned investment they stop (1 = no outward investment).",
              "MOFCOM (F21): late-2016 controls, ODI -19% in 2017", schedulable=True),
         _unc("problem_rate", 0.35, 0.0, 1.0, "probability per project",
              "Chance that a delivered project meets a major implementation problem (hurts brand).",

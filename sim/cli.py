@@ -1,0 +1,412 @@
+"""The ``triplewin`` command line (``python -m sim`` does the same).
+
+Commands: ``run``, ``validate``, ``list``, ``explain``. Exit status: 0 on success, 2 for bad input
+(one ``FILE:LINE: dotted.key: what is wrong (what is allowed)`` line per problem on stderr, and
+nothing written), 1 for an unexpected failure (one line on stderr; set ``TRIPLEWIN_DEBUG=1`` for the
+traceback).
+
+Start-up is kept fast: the model, numpy-heavy modules, pandas and matplotlib are imported only
+inside the ``run`` command.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from sim.scenario.load import Problem
+
+app = typer.Typer(
+    name="triplewin",
+    help="Agent-based model of China's 'triple win' international industrial capacity "
+    "cooperation (China Brief 15(18)).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 1
+
+#: Display order and titles of metric groups (``sim.metrics.Metric.group``).
+GROUP_TITLES = {"china": "China", "developed": "Developed", "developing": "Developing",
+                "gain": "Gains", "mechanism": "Mechanism"}
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _say_problems(problems: Iterable[Problem]) -> None:
+    for p in problems:
+        typer.echo(str(p), err=True)
+
+
+def _bad_input(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _first_sentence(text: str, limit: int = 100) -> str:
+    text = " ".join(text.split())
+    m = re.search(r"(?<=[.!?])\s", text)
+    first = text[: m.start()] if m else text
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def _fmt(x: Any) -> str:
+    """A number, readable in a table."""
+    if not isinstance(x, (int, float)) or isinstance(x, bool):
+        return str(x)
+    if x != x:  # NaN
+        return "nan"
+    a = abs(x)
+    if a >= 1e6:
+        return f"{x:.3g}"
+    if a >= 1000:
+        return f"{x:,.0f}"
+    if a >= 10:
+        return f"{x:.1f}"
+    if a >= 1 or a == 0:
+        return f"{x:.2f}"
+    return f"{x:.3f}"
+
+
+def _scenarios_dir(explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        return explicit if explicit.is_dir() else None
+    here = Path.cwd() / "scenarios"
+    if here.is_dir():
+        return here
+    import sim
+
+    packaged = Path(sim.__file__).resolve().parent.parent / "scenarios"
+    return packaged if packaged.is_dir() else None
+
+
+def _metrics() -> dict[str, Any]:
+    from sim.metrics import METRICS
+
+    return METRICS
+
+
+def _group_key(group: str) -> tuple[int, str]:
+    order = list(GROUP_TITLES)
+    return (order.index(group) if group in order else len(order), group)
+
+
+def _group_title(group: str) -> str:
+    return GROUP_TITLES.get(group, group.capitalize())
+
+
+# --------------------------------------------------------------------------------------------
+# validate
+
+
+@app.command()
+def validate(
+    files: Annotated[list[str], typer.Argument(help="Scenario YAML files to check.")],
+) -> None:
+    """Check scenario files; print one line per problem (exit 2) or 'ok FILE (name)'."""
+    from sim.scenario.load import ScenarioError, load_scenario
+
+    failed = False
+    for f in files:
+        try:
+            scenario = load_scenario(f)
+        except ScenarioError as e:
+            failed = True
+            _say_problems(e.problems)
+        else:
+            typer.echo(f"ok {f} ({scenario.name})")
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+# --------------------------------------------------------------------------------------------
+# list
+
+
+@app.command("list")
+def list_(
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Folder of scenario files (default: ./scenarios, else the "
+                     "one shipped with the package)."),
+    ] = None,
+) -> None:
+    """List the scenario library: name, file and what each asks."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from sim.scenario.load import ScenarioError, load_scenario
+
+    folder = _scenarios_dir(directory)
+    if folder is None:
+        _bad_input(f"no scenarios folder at {directory}" if directory else
+                   "no scenarios folder found (looked in ./scenarios and next to the package)")
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    table = Table(title=f"Scenarios in {escape(str(folder))}", show_lines=False)
+    table.add_column("name", style="bold")
+    table.add_column("file")
+    table.add_column("asks")
+    for f in files:
+        try:
+            s = load_scenario(f)
+            table.add_row(escape(s.name), escape(f.name), escape(_first_sentence(s.description)))
+        except ScenarioError as e:
+            n = len(e.problems)
+            table.add_row("[red]invalid[/red]", escape(f.name),
+                          f"[red]{n} problem{'s' if n != 1 else ''}; run: triplewin validate "
+                          f"{escape(str(f))}[/red]")
+    if not files:
+        typer.echo(f"no scenario files in {folder}")
+        return
+    _console().print(table)
+
+
+# --------------------------------------------------------------------------------------------
+# explain
+
+
+def _param_row(p: Any) -> list[str]:
+    from rich.markup import escape
+
+    high = "inf" if p.high is None else _bound(p.high)
+    return [p.name + ("*" if p.schedulable else ""), _bound(p.default),
+            escape(f"[{_bound(p.low)}, {high}]"), escape(p.unit), escape(_first_sentence(p.meaning))]
+
+
+def _bound(x: float | int) -> str:
+    return f"{x:,}" if isinstance(x, int) and abs(x) < 10**7 else f"{x:.3g}"
+
+
+@app.command()
+def explain(
+    name: Annotated[str | None, typer.Argument(help="A lever, uncertainty, population or run "
+                                               "parameter, or a metric.")] = None,
+) -> None:
+    """What a lever, uncertainty or metric means: unit, range, default and source."""
+    import difflib
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from sim.scenario.params import ALL, LEVERS, POPULATION, RUN, UNCERTAINTIES
+
+    metrics = _metrics()
+    console = _console()
+    if name is None:
+        for title, params in (("Levers (levers:)", LEVERS),
+                              ("Uncertainties (world:)", UNCERTAINTIES),
+                              ("Population (world:)", POPULATION),
+                              ("Run settings (run:)", RUN)):
+            table = Table(title=title, title_justify="left")
+            table.add_column("name", no_wrap=True, style="bold")
+            table.add_column("default", justify="right", no_wrap=True)
+            table.add_column("range", no_wrap=True)
+            table.add_column("unit")
+            table.add_column("meaning", ratio=1)
+            for p in params.values():
+                table.add_row(*_param_row(p))
+            console.print(table)
+        table = Table(title="Metrics (outputs)", title_justify="left")
+        table.add_column("name", no_wrap=True, style="bold")
+        table.add_column("group", no_wrap=True)
+        table.add_column("unit")
+        table.add_column("meaning", ratio=1)
+        for m in sorted(metrics.values(), key=lambda m: _group_key(m.group)):
+            table.add_row(m.name, escape(_group_title(m.group)), escape(m.unit),
+                          escape(_first_sentence(m.meaning)))
+        console.print(table)
+        console.print("* also takes a schedule {step: value}, e.g. {0: 0.2, 12: 0.8}",
+                      markup=False)
+        console.print("More on one: triplewin explain NAME")
+        return
+
+    key = name.split(".")[-1]  # accept levers.joint_bidding as well
+    if key in ALL:
+        p = ALL[key]
+        section = {"lever": "levers", "uncertainty": "world", "population": "world",
+                   "run": "run"}[p.kind]
+        rows = [("name", f"{section}.{p.name}"), ("kind", p.kind), ("meaning", p.meaning),
+                ("unit", p.unit), ("allowed", p.range_text), ("default", f"{p.default:g}"),
+                ("source", p.source)]
+    elif key in metrics:
+        m = metrics[key]
+        rows = [("name", m.name), ("kind", "metric"), ("label", m.label),
+                ("group", _group_title(m.group)),
+                ("meaning", m.meaning), ("unit", m.unit)]
+    else:
+        close = difflib.get_close_matches(key, [*ALL, *metrics], n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        _bad_input(f"unknown name {name!r}{hint} (run 'triplewin explain' for the full list)")
+    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for k, v in rows:
+        table.add_row(k, escape(str(v)))
+    console.print(table)
+
+
+# --------------------------------------------------------------------------------------------
+# run
+
+
+def _refuse_overwrite(out: Path) -> NoReturn:
+    _bad_input(f"{out} already exists; refusing to overwrite (results never overwrite results: "
+               "choose a new --out, or leave it out for a fresh folder)")
+
+
+def _default_out(name: str, sha: str) -> Path:
+    from datetime import UTC, datetime
+
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    base = Path("results") / name / f"{stamp}-{sha[:6]}"
+    out, n = base, 1
+    while out.exists():
+        n += 1
+        out = base.with_name(f"{base.name}-{n}")
+    return out
+
+
+def _summary_table(summary: dict[str, Any], scenario_name: str) -> Table:
+    """Final-step metrics grouped China / Developed / Developing / Gains, mean and 95% CI."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    metrics = _metrics()
+    ns = sorted({s.get("n") for s in summary.values() if s.get("n") is not None})
+    reps = f"{ns[0]} replications" if len(ns) == 1 else "replications"
+    table = Table(title=f"{escape(scenario_name)}: final step, mean over {reps} and 95% CI",
+                  title_justify="left")
+    table.add_column("group", no_wrap=True, style="bold")
+    table.add_column("metric", ratio=3)
+    table.add_column("unit", ratio=2)
+    table.add_column("mean", justify="right", no_wrap=True)
+    table.add_column("95% CI", justify="right", no_wrap=True)
+
+    def info(name: str) -> tuple[str, str, str]:
+        m = metrics.get(name)
+        return (m.group, m.label, m.unit) if m is not None else ("other", name, "")
+
+    rows = sorted(summary.items(), key=lambda kv: _group_key(info(kv[0])[0]))
+    last_group = None
+    for name, s in rows:
+        group, label, unit = info(name)
+        if group != last_group and last_group is not None:
+            table.add_section()
+        shown_group = _group_title(group) if group != last_group else ""
+        last_group = group
+        ci = f"{_fmt(s.get('ci_low'))} to {_fmt(s.get('ci_high'))}"
+        table.add_row(escape(shown_group), escape(label), escape(unit), _fmt(s.get("mean")), ci)
+    return table
+
+
+@app.command()
+def run(
+    scenario_file: Annotated[str, typer.Argument(help="The scenario YAML file to run.")],
+    seed: Annotated[int | None, typer.Option(help="Root seed (overrides run.seed).")] = None,
+    steps: Annotated[int | None, typer.Option(help="Quarters to simulate (overrides "
+                                              "run.steps).")] = None,
+    replications: Annotated[int | None, typer.Option(help="Replications (overrides "
+                                                     "run.replications).")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="KEY=VALUE",
+        help="Override one value, e.g. --set levers.joint_bidding=0.8 or "
+        "--set 'levers.bit_coverage={0: 0, 20: 0.5}'. Repeatable.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (must not exist). Default: "
+        "results/<scenario-name>/<UTC time>-<scenario hash>/")] = None,
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
+) -> None:
+    """Run a scenario's replications and write manifest, time series, summary and figures."""
+    from sim.scenario.load import ScenarioError, load_scenario, scenario_sha256
+
+    try:
+        scenario = load_scenario(scenario_file, set_ or [], seed=seed, steps=steps,
+                                 replications=replications)
+    except ScenarioError as e:
+        _say_problems(e.problems)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if out is not None and (out.exists() or out.is_symlink()):
+        _refuse_overwrite(out)
+    sha = scenario_sha256(scenario)
+    target = out if out is not None else _default_out(scenario.name, sha)
+
+    # heavy imports only here
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from sim.experiments.runner import run_replications, write_run
+
+    err_console = _console(stderr=True)
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                  transient=True) as bar:
+        task = bar.add_task(f"{scenario.name}: replications", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        results = run_replications(scenario, progress=progress)
+    for attempt in range(5):
+        try:
+            final = write_run(results, scenario, source=Path(scenario_file), out_dir=target,
+                              plots=not no_plots)
+            break
+        except FileExistsError:
+            if not target.exists() or attempt == 4:
+                raise  # not a name clash: report it
+            if out is not None:  # the folder appeared while we ran
+                _refuse_overwrite(out)
+            target = _default_out(scenario.name, sha)  # a concurrent run took the name
+    console = _console()
+    console.print(_summary_table(results.summary["metrics"], scenario.name))
+    typer.echo(f"Results: {final}")
+
+
+# --------------------------------------------------------------------------------------------
+# entry point
+
+
+def main() -> None:
+    """Console-script entry point: run the app; bad input exits 2, anything else 1, no
+    traceback (unless ``TRIPLEWIN_DEBUG`` is set)."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the one place that turns crashes into one line
+        if os.environ.get("TRIPLEWIN_DEBUG"):
+            raise
+        from sim.scenario.load import ScenarioError
+
+        if isinstance(e, ScenarioError):
+            _say_problems(e.problems)
+            sys.exit(EXIT_BAD_INPUT)
+        text = " ".join(str(e).split()) or "no details"
+        typer.echo(f"error: {type(e).__name__}: {text}", err=True)
+        sys.exit(EXIT_FAILURE)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Experiments: replications of one scenario, paired comparisons, sweeps."""

@@ -1,0 +1,97 @@
+"""Paired comparison of two scenarios with common random numbers, and the triple-win verdict
+(DESIGN.md section 5).
+
+Both scenarios run replication r with the same seed; the paired difference B - A of each metric
+at the final step is summarised by its mean and a 95% Student-t confidence interval. A group wins
+where the whole interval of its gain lies above zero; a triple win is all three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..metrics import METRICS
+from ..scenario.schema import Scenario
+from ..streams import replication_seeds
+from .runner import Progress, RunResults, run_replications
+from .stats import mean_ci
+
+GAIN_OF = {"developed": "gain_developed", "developing": "gain_developing", "china": "gain_china"}
+
+
+@dataclass
+class Comparison:
+    """Paired differences of B - A and the verdict."""
+
+    a: RunResults
+    b: RunResults
+    metrics: dict[str, dict[str, float]]
+    verdict: dict[str, bool]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "a": self.a.scenario.name, "b": self.b.scenario.name,
+            "replications": len(self.a.seeds), "seeds": self.a.seeds,
+            "metrics": self.metrics, "verdict": self.verdict,
+        }
+
+
+def paired(a: RunResults, b: RunResults) -> dict[str, dict[str, float]]:
+    """Per metric: mean paired difference B - A with its 95% CI, plus A's and B's means."""
+    out = {}
+    for name in METRICS:
+        xa, xb = a.final(name), b.final(name)
+        s = mean_ci(xb - xa)
+        out[name] = {"delta": s["mean"], "ci_low": s["ci_low"], "ci_high": s["ci_high"],
+                     "n": s["n"], "a": float(xa.mean()), "b": float(xb.mean())}
+    return out
+
+
+def verdict(diff: dict[str, dict[str, float]]) -> dict[str, bool]:
+    """Who wins: the 95% CI of the group's gain difference lies wholly above zero."""
+    v = {group: bool(diff[g]["ci_low"] > 0) for group, g in GAIN_OF.items()}
+    v["triple_win"] = all(v.values())
+    return v
+
+
+def compare(a: Scenario, b: Scenario, *, replications: int | None = None, seed: int | None = None,
+            progress: Progress | None = None) -> Comparison:
+    """Run A and B with the same replication seeds and compare them (B - A)."""
+    reps = replications or max(a.run.replications, b.run.replications)
+    seeds = replication_seeds(a.run.seed if seed is None else seed, reps)
+    done = [0]
+
+    def tick(_i: int, _n: int) -> None:
+        done[0] += 1
+        if progress:
+            progress(done[0], 2 * reps)
+
+    ra = run_replications(a, seeds=seeds, progress=tick)
+    rb = run_replications(b, seeds=seeds, progress=tick)
+    diff = paired(ra, rb)
+    return Comparison(a=ra, b=rb, metrics=diff, verdict=verdict(diff))
+
+
+def with_levers(base: Scenario, **changes: Any) -> Scenario:
+    """A copy of ``base`` with some levers or world values changed (validated again)."""
+    data = base.model_dump()
+    for k, v in changes.items():
+        section = "levers" if k in data["levers"] else "world" if k in data["world"] else "run"
+        data[section][k] = v
+    data["name"] = base.name
+    return Scenario.model_validate(data)
+
+
+def effect(base: Scenario, metric: str, low: dict[str, Any], high: dict[str, Any],
+           replications: int = 8, seed: int = 7) -> tuple[float, float, float]:
+    """Paired effect on ``metric`` of moving from ``low`` to ``high`` settings: (delta, lo, hi)."""
+    c = compare(with_levers(base, **low), with_levers(base, **high), replications=replications,
+                seed=seed)
+    d = c.metrics[metric]
+    return d["delta"], d["ci_low"], d["ci_high"]
+
+
+__all__ = ["Comparison", "compare", "effect", "paired", "verdict", "with_levers", "np"]

@@ -1,0 +1,192 @@
+"""Replications of one scenario and the files of a run (DESIGN.md section 7).
+
+``run_replications`` runs replication r with seed ``replication_seeds(run.seed, R)[r]``, the same
+for every scenario (common random numbers). ``write_run`` writes ``manifest.json``,
+``timeseries.csv``, ``summary.json`` and ``figures/`` into a temporary sibling folder and renames
+it into place at the end, so a run folder is either complete or absent, and an existing folder is
+never overwritten.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..metrics import METRICS
+from ..model import TripleWinModel
+from ..scenario.load import resolved_dict, scenario_sha256
+from ..scenario.params import START_YEAR
+from ..scenario.schema import Scenario
+from ..streams import replication_seeds
+from .stats import mean_ci
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RunResults:
+    """Outcome of all replications of one scenario."""
+
+    scenario: Scenario
+    seeds: list[int]
+    #: per replication, one dict of metrics per step
+    histories: list[list[dict[str, float]]]
+    wall_time: float = 0.0
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def final(self, metric: str) -> np.ndarray:
+        """Final-step values of a metric across replications."""
+        return np.array([h[-1][metric] for h in self.histories])
+
+    def series(self, metric: str) -> np.ndarray:
+        """Array (replications x steps) of a metric."""
+        return np.array([[row[metric] for row in h] for h in self.histories])
+
+
+def run_one(scenario: Scenario, seed: int) -> list[dict[str, float]]:
+    """Run one replication; returns one metric dict per step."""
+    return TripleWinModel.from_scenario(scenario, seed).run()
+
+
+def summarize(histories: list[list[dict[str, float]]]) -> dict[str, Any]:
+    """``{"metrics": {name: {mean, std, ci_low, ci_high, n}}}`` over replications, final step."""
+    return {"metrics": {name: mean_ci(np.array([h[-1][name] for h in histories]))
+                        for name in METRICS}}
+
+
+def run_replications(scenario: Scenario, *, progress: Progress | None = None,
+                     seeds: list[int] | None = None) -> RunResults:
+    """Run every replication of a scenario (serially; sweeps parallelise across runs)."""
+    t0 = time.perf_counter()
+    seeds = seeds if seeds is not None else replication_seeds(scenario.run.seed,
+                                                                scenario.run.replications)
+    histories = []
+    for r, seed in enumerate(seeds):
+        histories.append(run_one(scenario, seed))
+        if progress:
+            progress(r + 1, len(seeds))
+    res = RunResults(scenario=scenario, seeds=seeds, histories=histories)
+    res.summary = summarize(histories)
+    res.wall_time = time.perf_counter() - t0
+    return res
+
+
+def quarter_label(step: int) -> str:
+    return f"{START_YEAR + step // 4}Q{step % 4 + 1}"
+
+
+def timeseries_csv(results: RunResults) -> str:
+    """One row per replication and step, one column per metric (full float precision)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    names = list(METRICS)
+    w.writerow(["replication", "seed", "step", "quarter", *names])
+    for r, (seed, hist) in enumerate(zip(results.seeds, results.histories, strict=True)):
+        for step, row in enumerate(hist):
+            w.writerow([r, seed, step, quarter_label(step), *(repr(float(row[n])) for n in names)])
+    return buf.getvalue()
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("triplewin", "mesa", "numpy", "pydantic", "pyyaml", "matplotlib"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def git_commit() -> str | None:
+    """Commit of the source tree the package runs from, if it is a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                           capture_output=True, text=True, timeout=5, check=False).stdout.strip()
+    return out.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def manifest(results: RunResults, source: Path | None) -> dict[str, Any]:
+    sc = results.scenario
+    return {
+        "tool": "triplewin",
+        "scenario_name": sc.name,
+        "scenario_file": str(source) if source else None,
+        "scenario_sha256": scenario_sha256(sc),
+        "scenario": resolved_dict(sc),
+        "root_seed": sc.run.seed,
+        "seeds": results.seeds,
+        "steps": sc.run.steps,
+        "replications": len(results.seeds),
+        "versions": _versions(),
+        "git_commit": git_commit(),
+        "wall_time_s": round(results.wall_time, 4),
+        "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": sys.argv,
+    }
+
+
+def atomic_dir(out_dir: Path) -> Path:
+    """A fresh temporary folder beside ``out_dir`` (same filesystem, so rename is atomic)."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    return tmp
+
+
+def commit_dir(tmp: Path, out_dir: Path) -> Path:
+    """Move a finished temporary folder into place; refuses to replace an existing one."""
+    try:
+        if out_dir.exists():
+            raise FileExistsError(f"{out_dir} exists; results never overwrite results")
+        # os.rename onto an existing non-empty folder fails on POSIX, so a race cannot overwrite
+        os.rename(tmp, out_dir)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def write_run(results: RunResults, scenario: Scenario | None = None, *, source: Path | None = None,
+              out_dir: Path, plots: bool = True) -> Path:
+    """Write the run's files atomically into ``out_dir`` (which must not exist)."""
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        raise FileExistsError(f"{out_dir} exists; results never overwrite results")
+    tmp = atomic_dir(out_dir)
+    try:
+        (tmp / "timeseries.csv").write_text(timeseries_csv(results))
+        (tmp / "summary.json").write_text(json.dumps(results.summary, indent=2, sort_keys=True)
+                                          + "\n")
+        if plots:
+            from ..plotting.figures import run_figures
+
+            run_figures(results, tmp / "figures")
+        (tmp / "manifest.json").write_text(json.dumps(manifest(results, source), indent=2) + "\n")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return commit_dir(tmp, out_dir)

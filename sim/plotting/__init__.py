@@ -1,0 +1,1 @@
+"""Figures. Plotting reads result tables only, never a live model."""
