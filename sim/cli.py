@@ -1,6 +1,6 @@
 """The ``triplewin`` command line (``python -m sim`` does the same).
 
-Commands: ``run``, ``validate``, ``list``, ``explain``. Exit status: 0 on success, 2 for bad input
+Commands: ``run``, ``compare``, ``validate``, ``list``, ``explain``. Exit status: 0 on success, 2 for bad input
 (one ``FILE:LINE: dotted.key: what is wrong (what is allowed)`` line per problem on stderr, and
 nothing written), 1 for an unexpected failure (one line on stderr; set ``TRIPLEWIN_DEBUG=1`` for the
 traceback).
@@ -378,6 +378,125 @@ def run(
             target = _default_out(scenario.name, sha)  # a concurrent run took the name
     console = _console()
     console.print(_summary_table(results.summary["metrics"], scenario.name))
+    typer.echo(f"Results: {final}")
+
+
+def _verdict_table(c: Any) -> Table:
+    """Who wins: each group's gain in A and B, the paired difference with its 95% CI, verdict."""
+    from rich.table import Table
+
+    a, b = c.a.scenario.name, c.b.scenario.name
+    table = Table(title=f"Triple-win verdict: {b} minus {a}, {len(c.a.seeds)} paired "
+                  "replications, cumulative gain in USD bn", title_justify="left")
+    for col, kw in (("group", {"no_wrap": True, "style": "bold"}),
+                    (f"A: {a}", {"justify": "right"}), (f"B: {b}", {"justify": "right"}),
+                    ("B - A", {"justify": "right"}), ("95% CI", {"justify": "right"}),
+                    ("wins?", {"no_wrap": True})):
+        table.add_column(col, **kw)
+    for group, title in (("developed", "Developed"), ("developing", "Developing"),
+                         ("china", "China")):
+        d = c.metrics[f"gain_{group}"]
+        win = c.verdict[group]
+        sure = ("yes" if win else
+                "no: loses" if d["ci_high"] < 0 else "not sure")
+        table.add_row(title, _fmt(d["a"]), _fmt(d["b"]), _fmt(d["delta"]),
+                      f"{_fmt(d['ci_low'])} to {_fmt(d['ci_high'])}",
+                      f"[green]{sure}[/]" if win else f"[red]{sure}[/]" if d["ci_high"] < 0
+                      else sure)
+    return table
+
+
+#: Metrics shown beside the verdict (all are in comparison.json).
+KEY_COMPARE = ("cn_tech_level", "cn_contract_share", "cn_markup", "cn_overseas_profit",
+               "cn_developed_share", "dv_profit", "dv_licensing", "dv_barrier",
+               "dg_infrastructure", "dg_price_per_quality", "dg_default_rate")
+
+
+def _difference_table(c: Any) -> Table:
+    from rich.table import Table
+
+    metrics = _metrics()
+    table = Table(title="Key metrics at the final step (all metrics in comparison.json)",
+                  title_justify="left")
+    for col in ("metric", "A", "B", "B - A", "95% CI", ""):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for name in KEY_COMPARE:
+        d = c.metrics[name]
+        sig = "*" if d["ci_low"] > 0 or d["ci_high"] < 0 else ""
+        table.add_row(f"{metrics[name].label} ({metrics[name].unit})", _fmt(d["a"]), _fmt(d["b"]),
+                      _fmt(d["delta"]), f"{_fmt(d['ci_low'])} to {_fmt(d['ci_high'])}", sig)
+    return table
+
+
+@app.command()
+def compare(
+    a_file: Annotated[str, typer.Argument(metavar="A.yaml", help="Reference scenario.")],
+    b_file: Annotated[str, typer.Argument(metavar="B.yaml", help="Scenario compared with A.")],
+    replications: Annotated[int | None, typer.Option(help="Paired replications (default: the "
+                                                     "larger of the two files').")] = None,
+    seed: Annotated[int | None, typer.Option(help="Root seed for both (default: A's).")] = None,
+    steps: Annotated[int | None, typer.Option(help="Quarters to simulate, both.")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="KEY=VALUE", help="Override a value in both scenarios. Repeatable.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Output folder (must not exist). Default: results/compare/<A>-vs-<B>/<UTC time>/")
+    ] = None,
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
+) -> None:
+    """Paired comparison B - A with common random numbers, and the triple-win verdict."""
+    from sim.scenario.load import ScenarioError, load_scenario
+
+    problems = []
+    loaded = []
+    for f in (a_file, b_file):
+        try:
+            loaded.append(load_scenario(f, set_ or [], seed=seed, steps=steps,
+                                        replications=replications))
+        except ScenarioError as e:
+            problems.extend(e.problems)
+    if problems:
+        _say_problems(problems)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    sa, sb = loaded
+    if sa.run.steps != sb.run.steps:
+        _bad_input(f"{a_file} runs {sa.run.steps} steps and {b_file} {sb.run.steps}; paired "
+                   "comparison needs the same length (use --steps)")
+    if out is not None and (out.exists() or out.is_symlink()):
+        _refuse_overwrite(out)
+    if out is None:
+        from datetime import UTC, datetime
+
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        out = Path("results") / "compare" / f"{sa.name}-vs-{sb.name}" / stamp
+        n = 1
+        while out.exists():
+            n += 1
+            out = out.with_name(f"{stamp}-{n}")
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from sim.experiments.compare import compare as run_compare
+    from sim.experiments.compare import write_comparison
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=_console(stderr=True), transient=True) as bar:
+        task = bar.add_task("paired runs", total=None)
+        c = run_compare(sa, sb, replications=replications or None, seed=seed,
+                        progress=lambda d, t: bar.update(task, completed=d, total=t))
+    final = write_comparison(c, out_dir=out, sources=(Path(a_file), Path(b_file)),
+                             plots=not no_plots)
+    console = _console()
+    console.print(_verdict_table(c))
+    v = c.verdict
+    if v["triple_win"]:
+        console.print(f"[bold green]Triple win:[/] all three groups gain in {sb.name} compared "
+                      f"with {sa.name} (each 95% CI above zero).")
+    else:
+        winners = [g for g in ("developed", "developing", "china") if v[g]]
+        console.print(f"[bold]No triple win.[/] Groups that gain with confidence: "
+                      f"{', '.join(winners) if winners else 'none'}.")
+    console.print(_difference_table(c))
     typer.echo(f"Results: {final}")
 
 

@@ -64,10 +64,11 @@ _DECL = [
     Metric("cn_brand", "Chinese brand", "index 0-1",
            "Capacity-weighted mean brand of Chinese firms.", "china", True),
     Metric("cn_dev_win_rate", "Chinese win rate in developed hosts", "share 0-1",
-           "Share of Chinese-involved bids in developed hosts that win, trailing year.", "china"),
+           "Share of developed-host tenders drawing a Chinese bid that a Chinese or Chinese-led "
+           "bid wins, trailing year.", "china"),
     Metric("cn_power_win_rate", "Chinese win rate in power tenders", "share 0-1",
-           "Share of Chinese-involved bids in power tenders abroad that win, trailing year.",
-           "china"),
+           "Share of power tenders abroad drawing a Chinese bid that a Chinese or Chinese-led bid "
+           "wins, trailing year.", "china"),
     Metric("cn_relocated_share", "Overcapacity relocated abroad", "share 0-1",
            "Share of overcapacity-sector capacity that sits in overseas parks or plants.", "china"),
     Metric("cn_distress_loss", "Chinese distress losses", "USD bn, cumulative",
@@ -86,6 +87,9 @@ _DECL = [
            "Mean entry barrier Chinese bidders face in developed hosts.", "developed"),
     Metric("dv_cn_share", "Chinese share in developed hosts", "share 0-1",
            "Chinese work share of value awarded in developed hosts, trailing year.", "developed"),
+    Metric("dv_cn_discount", "Chinese price discount in developed hosts", "share of rival price",
+           "Mean discount of Chinese winning bids in developed hosts below the cheapest "
+           "non-Chinese rival bid on the same tender, trailing year (F11: 21-48%).", "developed"),
     Metric("dv_cn_value", "Chinese work won in developed hosts", "USD bn, cumulative",
            "Cumulative Chinese work value of tenders won in developed hosts.", "developed"),
     Metric("dv_cn_share_cum", "Chinese share in developed hosts, cumulative", "share 0-1",
@@ -216,6 +220,7 @@ def compute(m: TripleWinModel) -> dict[str, float]:
         "dv_local_jobs": JOBS_DEV * float(cn.cap_dev.sum()),
         "dv_barrier": float(h.barrier[dev].mean()) if dev.any() else 0.0,
         "dv_cn_share": _trailing(m, "dev_cn_value", "dev_awarded"),
+        "dv_cn_discount": _trailing(m, "cn_discount_sum", "cn_discount_n"),
         "dv_cn_value": c["dv_cn_value"],
         "dv_cn_share_cum": c["dv_cn_value"] / c["dv_awarded"] if c["dv_awarded"] > 0 else 0.0,
         "dg_infrastructure": c["dg_infrastructure"],

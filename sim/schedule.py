@@ -134,6 +134,15 @@ def bid(m: TripleWinModel) -> None:
     looks = 1.0 + LOOKS_IDLE * idle
     u_cn = np.where(np.arange(LOOKS_CN)[None, :] < looks[:, None], u_cn, np.nan)
     firm, ti = bidding.sample_candidates(u_cn, cn.sector, cn.active, t.sector)
+    # a local plant gives a firm one more look, at its plant host's tenders
+    u_local = rng.random(cn.n)
+    with_plant = np.flatnonzero(cn.active & (cn.dev_host >= 0))
+    lf, lt = bidding.sample_local(u_local, with_plant, cn.sector, cn.dev_host[with_plant],
+                                  t.sector, t.host)
+    if lf.size:
+        key = np.unique(np.concatenate([firm, lf]).astype(np.int64) * (t.n + 1)
+                        + np.concatenate([ti, lt]))
+        firm, ti = key // (t.n + 1), key % (t.n + 1)
     host = t.host[ti]
     plant = cn.dev_host[firm] == host
     access = 1.0 - np.where(t.developed[ti], h.barrier[host], 0.0) * np.where(
@@ -287,14 +296,24 @@ def pay(m: TripleWinModel) -> None:
     m.new_finance = np.bincount(host, weights=np.where(is_cn & ~dev, finance.FINANCED_SHARE
                                                         * price, 0.0), minlength=h.n)
 
+    # price of Chinese winning bids in developed hosts against the cheapest non-Chinese rival
+    rival = np.full(t.n, np.inf)
+    other = b.live & ~b.is_cn
+    np.minimum.at(rival, b.tender[other], m.price[other])
+    contested = is_cn & dev & np.isfinite(rival[won_t])
+    discount = 1.0 - price[contested] / rival[won_t][contested]
+
     # flows of the quarter
     sec = t.sector[won_t]
     value = t.value[won_t]
     tech = b.tech[w]
     qv = quality_value(value, tech)
     dg = ~dev
-    cn_dev_bid = b.live & b.is_cn & t.developed[b.tender]
-    cn_power_bid = b.live & b.is_cn & (t.sector[b.tender] == _POWER)
+    # tenders that drew a Chinese bid, by kind
+    cn_tender = np.zeros(t.n, bool)
+    cn_tender[b.tender[b.live & b.is_cn]] = True
+    cn_dev_bid = cn_tender & t.developed
+    cn_power_bid = cn_tender & (t.sector == _POWER) 
     fl = m.flow
     fl.update(
         awarded=float(price.sum()), cn_value=float(cn_val.sum()),
@@ -309,6 +328,7 @@ def pay(m: TripleWinModel) -> None:
         trilateral_dg=float((tri & dg).sum()), dg_projects=float(dg.sum()),
         dg_distress_value=float(price[distressed & dg].sum()),
         invest_dev=0.0, invest_dg=0.0,
+        cn_discount_sum=float(discount.sum()), cn_discount_n=float(discount.size),
     )
     dv_part = (1 - f) * price
     c = m.cum
@@ -391,7 +411,7 @@ def locate(m: TripleWinModel) -> None:
     u_park, u_dev = u_park + noise[0], u_dev + noise[1]
     go = (budget > 0) & (np.maximum(u_park, u_dev) > 0)
     to_dev = go & (u_dev > u_park)
-    blocked = to_dev & (u_block < 0.5 * h.barrier[plant])  # screening turns the deal down
+    blocked = to_dev & (u_block < h.barrier[plant])  # screening turns the deal down
     to_dev &= ~blocked
     to_park = go & ~(u_dev > u_park)
     moved = loc_m.capacity_moved(budget, cn.cap_home, idle)

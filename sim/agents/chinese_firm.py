@@ -129,7 +129,7 @@ def bid_utility(*, orientation: np.ndarray, soe: np.ndarray, idle_share: np.ndar
 
 #: Return of a plant in a developed host before support, BIT and barrier (higher returns and
 #: payment credibility of mature markets: China Brief 15(18), *Location Preference*).
-DEV_PLANT_RETURN = 0.09
+DEV_PLANT_RETURN = 0.12
 #: Fixed cost of a developed-market plant as a return penalty, before state support.
 DEV_PLANT_FIXED = 0.05
 #: Return of a park before labour savings and support, and the return per unit of relative

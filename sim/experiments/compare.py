@@ -32,6 +32,7 @@ class Comparison:
     verdict: dict[str, bool]
 
     def as_json(self) -> dict[str, Any]:
+        """The contract shape (DESIGN.md section 7) plus the scenario names and seeds."""
         return {
             "a": self.a.scenario.name, "b": self.b.scenario.name,
             "replications": len(self.a.seeds), "seeds": self.a.seeds,
@@ -94,4 +95,34 @@ def effect(base: Scenario, metric: str, low: dict[str, Any], high: dict[str, Any
     return d["delta"], d["ci_low"], d["ci_high"]
 
 
-__all__ = ["Comparison", "compare", "effect", "paired", "verdict", "with_levers", "np"]
+
+
+def write_comparison(c: Comparison, *, out_dir, sources: tuple | None = None,
+                     plots: bool = True):
+    """Write ``comparison.json``, both time series, a manifest and figures, atomically."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    from .runner import atomic_dir, commit_dir, manifest, timeseries_csv
+
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        raise FileExistsError(f"{out_dir} exists; results never overwrite results")
+    tmp = atomic_dir(out_dir)
+    try:
+        (tmp / "comparison.json").write_text(json.dumps(c.as_json(), indent=2, sort_keys=True)
+                                             + "\n")
+        (tmp / "timeseries_a.csv").write_text(timeseries_csv(c.a))
+        (tmp / "timeseries_b.csv").write_text(timeseries_csv(c.b))
+        src = sources or (None, None)
+        man = {"a": manifest(c.a, src[0]), "b": manifest(c.b, src[1])}
+        (tmp / "manifest.json").write_text(json.dumps(man, indent=2) + "\n")
+        if plots:
+            from ..plotting.figures import compare_figures
+
+            compare_figures(c, tmp / "figures")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return commit_dir(tmp, out_dir)

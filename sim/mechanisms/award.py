@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 #: Brand weight relative to technology in the quality term.
-BRAND_WEIGHT = 0.3
+BRAND_WEIGHT = 0.5
 #: Scale of the Gumbel taste shock in scores.
 NOISE = 0.1
 #: Share of the barrier penalty a Chinese bidder with a local plant still faces.

@@ -98,6 +98,28 @@ def sample_candidates(u: np.ndarray, firm_sector: np.ndarray, eligible: np.ndarr
     return firm, tender
 
 
+def sample_local(u: np.ndarray, firm: np.ndarray, firm_sector: np.ndarray,
+                 firm_host: np.ndarray, tender_sector: np.ndarray,
+                 tender_host: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Firms with a plant in a host look at one tender of their sector in that host.
+
+    ``firm`` lists the firms with a plant, ``firm_host`` their plant's host; ``u`` one uniform
+    per firm of the whole population. Returns (firm, tender) pairs.
+    """
+    if firm.size == 0 or tender_sector.size == 0:
+        return firm[:0], firm[:0]
+    n_hosts = int(max(tender_host.max(), firm_host.max())) + 1
+    key = tender_sector.astype(np.int64) * n_hosts + tender_host
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    fkey = firm_sector[firm].astype(np.int64) * n_hosts + firm_host
+    lo = np.searchsorted(sorted_key, fkey, side="left")
+    hi = np.searchsorted(sorted_key, fkey, side="right")
+    has = hi > lo
+    pick = lo + np.floor(u[firm] * (hi - lo)).astype(np.int64)
+    return firm[has], order[np.minimum(pick[has], order.size - 1)]
+
+
 def merge_chinese_bids(bids: Bids, coordinated: np.ndarray, sector: int,
                        tender_sector: np.ndarray) -> Bids:
     """An association merges the Chinese bids of one sector's coordinated tenders.

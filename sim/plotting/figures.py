@@ -72,3 +72,57 @@ def run_figures(results: RunResults, out: Path, dpi: int = 200) -> list[Path]:
     plt.close(fig)
     paths.append(p)
     return paths
+
+
+def compare_figures(c, out: Path, dpi: int = 200) -> list[Path]:
+    """The three gains' paired differences with 95% CIs, and key time series of A against B."""
+    import matplotlib.pyplot as plt
+
+    style.apply()
+    out.mkdir(parents=True, exist_ok=True)
+    a, b = c.a.scenario.name, c.b.scenario.name
+    paths = []
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    labels = ["Developed", "Developing", "China"]
+    for i, g in enumerate(GAINS):
+        d = c.metrics[g]
+        colour = style.GAIN_COLOURS[g]
+        ax.errorbar(d["delta"], i, xerr=[[d["delta"] - d["ci_low"]], [d["ci_high"] - d["delta"]]],
+                    fmt="o", color=colour, markersize=11, capsize=8, linewidth=2.5)
+    ax.axvline(0, color="black", linewidth=1)
+    ax.set_yticks(range(3), labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"paired difference in cumulative gain, USD bn ({b} - {a})")
+    winners = [lab for lab, g in zip(labels, ("developed", "developing", "china"), strict=True)
+               if c.verdict[g]]
+    if c.verdict["triple_win"]:
+        title = f"Triple win: {b} beats {a} for all three groups"
+    elif winners:
+        title = f"{b} vs {a}: gains for {', '.join(winners)} only"
+    else:
+        title = f"{b} vs {a}: no group gains with confidence"
+    ax.set_title(title)
+    fig.tight_layout()
+    p = out / "gains_difference.png"
+    fig.savefig(p, dpi=dpi)
+    plt.close(fig)
+    paths.append(p)
+
+    names = ["gain_developed", "gain_developing", "gain_china", "cn_tech_level",
+             "cn_contract_share", "dg_price_per_quality"]
+    x = _years(c.a.scenario.run.steps)
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    for ax, metric in zip(axes.ravel(), names, strict=True):
+        _band(ax, x, c.a.series(metric), "#999999", a)
+        _band(ax, x, c.b.series(metric), "#0072B2", b)
+        ax.set_title(METRICS[metric].label)
+        ax.set_ylabel(METRICS[metric].unit)
+    axes[0, 0].legend(loc="upper left")
+    fig.suptitle(f"{b} against {a} (mean and 5-95% of {len(c.a.seeds)} paired replications)",
+                 fontsize=15)
+    fig.tight_layout()
+    p = out / "timeseries_compare.png"
+    fig.savefig(p, dpi=dpi)
+    plt.close(fig)
+    paths.append(p)
+    return paths

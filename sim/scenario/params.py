@@ -136,9 +136,12 @@ UNCERTAINTIES: dict[str, Param] = {
              "Chinese domestic demand as a PMI-like index; below 50 is contraction and lowers home "
              "utilisation.",
              "NBS official PMI: 49.7 in Aug 2015 (FACTS corrections)", schedulable=True),
-        _unc("labour_cost_growth", 0.02, 0.0, 0.1, "share per quarter",
-             "Quarterly growth of Chinese domestic labour cost, pushing unit cost up at home.",
-             "Calibration: about 8% a year, China Brief 15(18) intro (rising labour costs)",
+        _unc("labour_cost_growth", 0.01, 0.0, 0.1, "share per quarter",
+             "Quarterly growth of Chinese unit labour cost (wages net of productivity), pushing "
+             "unit cost up at home.",
+             "China Brief 15(18) intro (rising labour costs); calibration: wages grew about 8% a "
+             "year, productivity about half that, so about 4% a year net; keeps Chinese bids "
+             "20-50% below rivals through 2024 (F11)",
              schedulable=True),
         _unc("initial_utilization", 0.70, 0.4, 1.0, "share 0-1",
              "Home capacity utilisation of the overcapacity sectors (steel, cement, flat glass) at "
@@ -171,9 +174,10 @@ UNCERTAINTIES: dict[str, Param] = {
         _unc("initial_barrier", 0.3, 0.0, 1.0, "index 0-1",
              "Entry barrier Chinese bidders face in developed hosts at the start.",
              "China Brief 15(18), *Location Preference* (political concerns, IPR disputes)"),
-        _unc("tech_gap", 0.3, 0.0, 0.9, "technology points",
+        _unc("tech_gap", 0.4, 0.0, 0.9, "technology points",
              "Initial gap between developed firms' and Chinese high-end firms' technology.",
-             "China Brief 15(18), closing paragraphs (quality and innovation decide)"),
+             "China Brief 15(18), closing paragraphs (quality and innovation decide); "
+             "calibration: a Chinese share of contracts near 13% in 2015 (ENR, F9)"),
         _unc("tender_volume", 1.0, 0.0, 10.0, "multiplier",
              "Multiplier on the number of tenders hosts issue.",
              "Calibration: about USD 500 bn a year of international contracts (ENR, F9, F10)",

@@ -1,0 +1,76 @@
+"""Accounting invariants that must hold after every step (DESIGN.md section 3, last paragraph).
+
+``violations(model)`` returns a list of human-readable problems (empty when the books balance).
+The test suite checks it after every step over several seeds and lever settings.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .metrics import METRICS
+
+if TYPE_CHECKING:
+    from .model import TripleWinModel
+
+#: Relative tolerance of money identities (floating-point sums in different orders).
+RTOL = 1e-9
+
+_BOUNDED_UNITS = ("share 0-1", "index 0-1")
+
+
+def violations(m: TripleWinModel) -> list[str]:
+    """Every broken invariant of the model's current state."""
+    out: list[str] = []
+    cn, dv, h = m.cn, m.dv, m.hosts
+
+    # 1. awarded value = revenue of winners (consortium and trilateral shares included)
+    awarded = m.flow.get("awarded", 0.0)
+    booked = float(cn.revenue.sum() + dv.revenue.sum())
+    if not np.isclose(awarded, booked, rtol=RTOL, atol=1e-9):
+        out.append(f"awarded value {awarded!r} != revenue booked to winners {booked!r}")
+    # Chinese revenue = Chinese work share of awarded value
+    if not np.isclose(m.flow.get("cn_value", 0.0), float(cn.revenue.sum()), rtol=RTOL,
+                      atol=1e-9):
+        out.append("Chinese revenue differs from the Chinese work share of awarded value")
+
+    # 2. capacity moved abroad leaves home: total capacity is conserved and never negative
+    total = float(cn.capacity.sum())
+    if not np.isclose(total, m.initial_capacity, rtol=RTOL):
+        out.append(f"Chinese capacity {total!r} != initial {m.initial_capacity!r}")
+    for name in ("cap_home", "cap_park", "cap_dev"):
+        if (getattr(cn, name) < -1e-12).any():
+            out.append(f"negative {name}")
+    if ((cn.cap_park > 0) & (cn.park_host < 0)).any() or ((cn.cap_dev > 0) & (cn.dev_host < 0)).any():
+        out.append("capacity abroad without a host")
+
+    # 3. each winning bid's Chinese members' shares sum to one; one winner per tender at most
+    b = m.bids
+    won = m.winner[m.winner >= 0]
+    if np.unique(won).size != won.size:
+        out.append("a bid won two tenders")
+    cons = won[b.consortium[won]]
+    if cons.size:
+        members = np.isin(b.parent, cons)
+        share = np.bincount(b.parent[members], weights=b.weight[members], minlength=b.n)[cons]
+        if not np.allclose(share, b.weight[cons], rtol=1e-9):
+            out.append("consortium member shares do not sum to one")
+    if (~b.live[won]).any():
+        out.append("a withdrawn or merged bid won a tender")
+
+    # 4. bounded state and metrics; nothing is NaN
+    for label, arr in (("cn.tech", cn.tech), ("cn.brand", cn.brand), ("dv.tech", dv.tech),
+                       ("hosts.barrier", h.barrier), ("hosts.instability", h.instability)):
+        if not np.all(np.isfinite(arr)) or (arr < 0).any() or (arr > 1).any():
+            out.append(f"{label} outside [0, 1] or not finite")
+    for label, arr in (("cn.cash", cn.cash), ("hosts.debt", h.debt)):
+        if not np.all(np.isfinite(arr)):
+            out.append(f"{label} not finite")
+    for name, value in m.latest.items():
+        if not np.isfinite(value):
+            out.append(f"metric {name} is {value}")
+        elif METRICS[name].unit in _BOUNDED_UNITS and not (0.0 <= value <= 1.0):
+            out.append(f"metric {name} = {value} outside [0, 1]")
+    return out
