@@ -329,6 +329,7 @@ def pay(m: TripleWinModel) -> None:
         dg_distress_value=float(price[distressed & dg].sum()),
         invest_dev=0.0, invest_dg=0.0,
         cn_discount_sum=float(discount.sum()), cn_discount_n=float(discount.size),
+        dg_lending=float(finance.FINANCED_SHARE * price[is_cn & dg].sum()),
     )
     dv_part = (1 - f) * price
     c = m.cum
@@ -411,7 +412,9 @@ def locate(m: TripleWinModel) -> None:
     u_park, u_dev = u_park + noise[0], u_dev + noise[1]
     go = (budget > 0) & (np.maximum(u_park, u_dev) > 0)
     to_dev = go & (u_dev > u_park)
-    blocked = to_dev & (u_block < h.barrier[plant])  # screening turns the deal down
+    # review turns the deal down: the entry barrier or an explicit investment screen
+    p_block = 1.0 - (1.0 - h.barrier[plant]) * (1.0 - m.uncertainty("investment_screening"))
+    blocked = to_dev & (u_block < p_block)
     to_dev &= ~blocked
     to_park = go & ~(u_dev > u_park)
     moved = loc_m.capacity_moved(budget, cn.cap_home, idle)

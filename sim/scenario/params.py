@@ -171,6 +171,11 @@ UNCERTAINTIES: dict[str, Param] = {
              "How fast a developed host raises its barrier per unit of Chinese share above the "
              "threshold.",
              "Calibration toward F4, F18", schedulable=True),
+        _unc("investment_screening", 0.0, 0.0, 1.0, "probability",
+             "Chance that a developed host's investment review (CFIUS under FIRRMA, EU 2019/452) "
+             "blocks a Chinese plant or acquisition, on top of the entry barrier.",
+             "US FIRRMA Aug 2018, EU Regulation 2019/452 (F18); Chinese FDI into the US fell from "
+             "USD 46 bn (2016) to about 5 bn (2018) (Rhodium, F4)", schedulable=True),
         _unc("initial_barrier", 0.3, 0.0, 1.0, "index 0-1",
              "Entry barrier Chinese bidders face in developed hosts at the start.",
              "China Brief 15(18), *Location Preference* (political concerns, IPR disputes)"),

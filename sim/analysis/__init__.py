@@ -1,0 +1,1 @@
+"""Analysis of results: validation against history, sensitivity, scenario discovery."""
