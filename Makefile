@@ -4,6 +4,7 @@
 #   make demo    run the baseline scenario (with plots)
 #   make test    run the test suite (pytest, 2 xdist workers)
 #   make bench   run bench/run.py
+#   make docs    regenerate docs/parameters.md and the tables in docs/ODD.md (sim.reference)
 #   make clean   remove .venv and caches (never touches results/)
 #
 # Override the interpreter with `make venv TRIPLEWIN_PYTHON=/path/to/python3.12`.
@@ -53,6 +54,10 @@ test: venv
 bench: venv
 	@test -f bench/run.py || { echo "bench/run.py does not exist yet" >&2; exit 1; }
 	$(VPY) bench/run.py
+
+.PHONY: docs
+docs: venv
+	$(VPY) -m sim.reference
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info

@@ -297,8 +297,8 @@ def _summary_table(summary: dict[str, Any], scenario_name: str) -> Table:
     table = Table(title=f"{escape(scenario_name)}: final step, mean over {reps} and 95% CI",
                   title_justify="left")
     table.add_column("group", no_wrap=True, style="bold")
-    table.add_column("metric", ratio=3)
-    table.add_column("unit", ratio=2)
+    table.add_column("metric")
+    table.add_column("unit")
     table.add_column("mean", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)
 
@@ -377,7 +377,13 @@ def run(
                 _refuse_overwrite(out)
             target = _default_out(scenario.name, sha)  # a concurrent run took the name
     console = _console()
-    console.print(_summary_table(results.summary["metrics"], scenario.name))
+    from sim.metrics import HEADLINE
+
+    headline = {k: results.summary["metrics"][k] for k in HEADLINE}
+    console.print(_summary_table(headline, scenario.name))
+    typer.echo(f"{len(results.summary['metrics'])} metrics in {final / 'summary.json'}; "
+               f"figures in {final / 'figures'}" if not no_plots else
+               f"{len(results.summary['metrics'])} metrics in {final / 'summary.json'}")
     typer.echo(f"Results: {final}")
 
 

@@ -139,6 +139,14 @@ _DECL = [
 
 METRICS: dict[str, Metric] = {m.name: m for m in _DECL}
 
+#: The metrics a summary shows first (all of them are in summary.json and timeseries.csv).
+HEADLINE: tuple[str, ...] = (
+    "cn_tech_level", "cn_contract_share", "cn_markup", "cn_overseas_profit", "cn_developed_share",
+    "cn_utilization", "dv_profit", "dv_licensing", "dv_barrier", "dv_local_jobs",
+    "dg_infrastructure", "dg_price_per_quality", "dg_default_rate", "dg_jobs",
+    "gain_developed", "gain_developing", "gain_china",
+)
+
 #: Running totals the model keeps in ``model.cum``.
 CUMULATIVE = ("cn_overseas_profit", "cn_distress_loss", "dv_profit", "dv_licensing",
               "dv_third_party_revenue", "dg_infrastructure", "dg_value", "dg_distress_value",

@@ -62,6 +62,9 @@ TECH_VALUE = 0.2
 IDLE_VALUE = 0.1
 #: Quality value of a project: budget scaled by (0.4 + 0.6 tech) / (0.4 + 0.6 x 0.85).
 QUALITY_REF = 0.4 + 0.6 * 0.85
+#: Weight developed hosts give the Chinese share across all developed markets, rather than their
+#: own, when they decide to screen (coordinated screening: EU Regulation 2019/452, F18).
+SCREENING_COORDINATION = 0.5
 #: Developing-host wage per job per quarter, and developed-host wage, USD bn.
 WAGE_DG, WAGE_DV = 1.25e-6, 1.5e-5
 
@@ -214,14 +217,22 @@ def award(m: TripleWinModel) -> None:
     gap = np.where(b.is_cn, m.compliance_gap[t.sector[b.tender]], 0.0)
     gap *= np.where(b.trilateral, 0.3, 1.0)
     fund_bonus = np.where(b.trilateral & ~dev & (m.lever("joint_fund") > 0), FUND_BONUS, 0.0)
-    gumbel = m.streams["award"].gumbel(size=b.n)
+    rng = m.streams["award"]
+    gumbel = rng.gumbel(size=b.n)
+    # screening above a host's base barrier turns Chinese bids away outright (security reviews,
+    # procurement bans that reach local plants too, F14); a developed partner softens it
+    # (the share of the way from the host's base barrier to a full ban)
+    base = h.base_barrier[host]
+    screened = np.clip((h.barrier[host] - base) / np.maximum(1.0 - base, 1e-9), 0.0, 1.0)
+    screened *= np.where(b.trilateral, award_m.TRILATERAL_BARRIER_FACTOR, 1.0)
+    turned_away = dev & b.is_cn & (rng.random(b.n) < screened)
     value = t.value[b.tender]
     score = award_m.scores(
         price_ratio=m.price / value, tech=b.tech, brand=b.brand,
         price_weight=t.price_weight[b.tender], compliance_gap=gap, barrier=barrier,
         fund_bonus=fund_bonus, gumbel=gumbel)
-    m.winner = award_m.best_per_tender(b.tender, score, b.live & (b.tech >= t.min_tech[b.tender]),
-                                       t.n)
+    eligible = b.live & (b.tech >= t.min_tech[b.tender]) & ~turned_away
+    m.winner = award_m.best_per_tender(b.tender, score, eligible, t.n)
 
 
 def _members(b: bidding.Bids, win_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -441,7 +452,11 @@ def reputation(m: TripleWinModel) -> None:
 
 def respond(m: TripleWinModel) -> None:
     """Phase 9: developed hosts screen (each decides); developing-host debt evolves."""
-    m.host_cn_share = m.hosts.cn_share()
+    h = m.hosts
+    dev = h.developed
+    total = float(h.all_awarded[dev].sum())
+    market = float(h.cn_awarded[dev].sum()) / total if total > 0 else 0.0
+    m.host_cn_share = (1.0 - SCREENING_COORDINATION) * h.cn_share() + SCREENING_COORDINATION * market
     m.developed_hosts.do("respond")
     m.project_debt = screening.next_debt(m.project_debt, m.new_finance, m.hosts.gdp)
 

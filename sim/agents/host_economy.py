@@ -63,8 +63,9 @@ class HostEconomy(mesa.Agent):
     def respond(self) -> None:
         """Screening decision of a developed host (step phase 9).
 
-        The host looks at the Chinese share of the value it awarded over the past year and, above
-        its threshold, raises its barrier; a BIT in force lowers the barrier and caps the rise.
+        The host looks at the Chinese share of awarded value over the past year (its own, mixed
+        with the developed markets' as a whole: ``model.host_cn_share``) and, above its
+        threshold, raises its barrier; a BIT in force lowers the barrier and caps the rise.
         """
         m = self.model
         h = m.hosts
