@@ -105,7 +105,8 @@ _DECL = [
            "Price developing hosts pay relative to the tender budget, trailing year.",
            "developing", False),
     Metric("dg_quality", "Delivered quality", "index 0-1",
-           "Value-weighted technology of projects delivered to developing hosts, trailing year.",
+           "Technology of projects delivered to developing hosts, weighted by the price paid, "
+           "trailing year.",
            "developing", True),
     Metric("dg_default_rate", "Default rate", "share 0-1",
            "Share of developing-host project value in payment distress, cumulative.",

@@ -42,11 +42,11 @@ SECTOR_CAPACITY = np.array([6.0, 3.0, 1.5, 2.0, 3.0, 2.5, 1.0])
 DV_UNIT_COST = 0.85
 #: Mean technology of developed firms at the start.
 DV_TECH = 0.86
-#: Home utilisation of high-end sectors at PMI 50.
-HIGH_END_UTILIZATION = 0.85
 #: Mean market size of a developed and a developing host (tenders per quarter / BASE_RATE):
 #: with the defaults about 250 tenders a quarter, 40% of the value in developed hosts (ENR, F9).
 DEV_HOST_SIZE, DG_HOST_SIZE = 10.4, 4.2
+#: Quarterly GDP per unit of host size, USD bn (tender value is a small share of GDP).
+DEV_GDP_PER_SIZE, DG_GDP_PER_SIZE = 400.0, 25.0
 
 
 class TripleWinModel(mesa.Model):
@@ -121,7 +121,7 @@ class TripleWinModel(mesa.Model):
             price_weight=np.where(dev, r.uniform(0.4, 0.6, n_h), r.uniform(0.45, 0.75, n_h)),
             base_barrier=base_barrier, barrier=base_barrier.copy(),
             stability_offset=offset, instability=np.zeros(n_h), debt=np.zeros(n_h),
-            gdp=np.where(dev, 400.0, 25.0) * size,
+            gdp=np.where(dev, DEV_GDP_PER_SIZE, DG_GDP_PER_SIZE) * size,
             labour_cost=np.where(dev, r.uniform(2.5, 3.5, n_h), r.uniform(0.3, 0.8, n_h)),
             bit=np.zeros(n_h, bool),
             # developed hosts sign BITs in this order as coverage rises (others never)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .agents import chinese_firm as cf
+from .agents import developed_firm as df
 from .mechanisms import (
     award as award_m,
 )
@@ -56,12 +57,24 @@ COMPLIANCE_COST = 0.3
 FUND_BONUS = 0.03
 #: Retained domestic earnings per quarter per unit of utilised home capacity.
 DOMESTIC_EARNINGS = 0.01
-#: Value of a point of technology per unit of capacity per quarter (gain_china).
-TECH_VALUE = 0.2
-#: Value of a unit of idle overcapacity put to work abroad (avoided losses; gain_china).
-IDLE_VALUE = 0.1
-#: Quality value of a project: budget scaled by (0.4 + 0.6 tech) / (0.4 + 0.6 x 0.85).
-QUALITY_REF = 0.4 + 0.6 * 0.85
+#: Technology level a tender budget is priced at (a developed firm's, a little below DV_TECH).
+REFERENCE_TECH = 0.85
+#: Quality value of a project: budget scaled by (0.4 + 0.6 tech) / (0.4 + 0.6 REFERENCE_TECH).
+QUALITY_REF = 0.4 + 0.6 * REFERENCE_TECH
+#: What a host values a project at, per unit of its budget at the reference technology: a host
+#: tenders a project because it is worth more to it than the budget (infrastructure returns).
+PROJECT_VALUE = 1.2
+#: Developed partners' willingness to join a consortium at no IPR protection, as a share of
+#: their full willingness (it rises linearly to 1 at full protection).
+PARTNER_IPR_FLOOR = 0.5
+#: Extra willingness to join trilateral bids in developing hosts when a joint fund backs them,
+#: reached at FUND_FULL USD bn a year.
+FUND_WILLINGNESS, FUND_FULL = 0.3, 10.0
+#: Transfer intensity from working beside developed firms at a plant (arm's length), relative to
+#: a consortium partner's full willingness.
+PLANT_TRANSFER = 0.5
+#: Compliance penalty a trilateral consortium keeps (the developed partner knows the standards).
+TRILATERAL_COMPLIANCE = 0.3
 #: Weight developed hosts give the Chinese share across all developed markets, rather than their
 #: own, when they decide to screen (coordinated screening: EU Regulation 2019/452, F18).
 SCREENING_COORDINATION = 0.5
@@ -75,7 +88,7 @@ _POWER = SECTORS.index("power")
 
 def quality_value(value: np.ndarray, tech: np.ndarray) -> np.ndarray:
     """What a project is worth to its host: the budget scaled by delivered technology."""
-    return value * (0.4 + 0.6 * tech) / QUALITY_REF
+    return PROJECT_VALUE * value * (0.4 + 0.6 * tech) / QUALITY_REF
 
 
 def environment(m: TripleWinModel) -> None:
@@ -83,7 +96,8 @@ def environment(m: TripleWinModel) -> None:
     m.flow = {}
     if m.step_index > 0:
         m.labour_index *= 1.0 + m.uncertainty("labour_cost_growth")
-    initial = np.where(_OVER, m.uncertainty("initial_utilization"), 0.85)
+    initial = np.where(_OVER, m.uncertainty("initial_utilization"),
+                       env_m.HIGH_END_UTILIZATION)
     m.utilization = env_m.home_utilization(m.uncertainty("domestic_demand"), initial,
                                            m.uncertainty("demand_sensitivity"))
     u = m.streams["environment"].random(m.cn.n)
@@ -172,7 +186,7 @@ def bid(m: TripleWinModel) -> None:
 
     # developed firms decide: a risk-adjusted margin above their bid cost
     dfirm, dti = bidding.sample_candidates(u_dv, dv.sector, np.ones(dv.n, bool), t.sector)
-    d_util = (cf.EXPECTED_MARGIN - cf.RISK_AVERSION * exp_loss[t.host[dti]] - cf.BID_COST_SOE)
+    d_util = df.bid_utility(exp_loss[t.host[dti]])
     dkeep = (d_util > 0) & (dv.tech[dfirm] >= t.min_tech[dti])
     dfirm, dti = dfirm[dkeep], dti[dkeep]
     dv_bids = bidding.Bids(
@@ -195,8 +209,8 @@ def bid(m: TripleWinModel) -> None:
     # trilateral consortia on tenders open to third-party cooperation
     fund = m.lever("joint_fund")
     ipr = m.lever("ipr_protection")
-    willingness = dv.partner_willingness * (0.5 + 0.5 * ipr)
-    bonus = np.where(~t.developed, 0.3 * min(1.0, fund / 10.0), 0.0)
+    willingness = dv.partner_willingness * (PARTNER_IPR_FLOOR + (1 - PARTNER_IPR_FLOOR) * ipr)
+    bonus = np.where(~t.developed, FUND_WILLINGNESS * min(1.0, fund / FUND_FULL), 0.0)
     bids = bidding.form_trilateral(
         bids, tender_open=t.trilateral_open, tender_sector=t.sector, u_partner=t.u_partner,
         u_willing=t.u_willing, dv_sector=dv.sector, dv_tech=dv.tech, dv_brand=dv.brand,
@@ -215,7 +229,7 @@ def award(m: TripleWinModel) -> None:
     barrier *= np.where(b.plant, award_m.PLANT_BARRIER_FACTOR, 1.0)
     barrier *= np.where(b.trilateral, award_m.TRILATERAL_BARRIER_FACTOR, 1.0)
     gap = np.where(b.is_cn, m.compliance_gap[t.sector[b.tender]], 0.0)
-    gap *= np.where(b.trilateral, 0.3, 1.0)
+    gap *= np.where(b.trilateral, TRILATERAL_COMPLIANCE, 1.0)
     fund_bonus = np.where(b.trilateral & ~dev & (m.lever("joint_fund") > 0), FUND_BONUS, 0.0)
     rng = m.streams["award"]
     gumbel = rng.gumbel(size=b.n)
@@ -363,8 +377,10 @@ def pay(m: TripleWinModel) -> None:
     # idle overcapacity put to work: Chinese work in overcapacity sectors done at home
     home_share = cn.cap_home / np.maximum(cn.capacity, 1e-12)
     over = _OVER[cn.sector]
-    m.home_work = np.bincount(cn.sector, weights=cn.revenue * home_share, minlength=len(SECTORS))
-    c["idle_put_to_work"] += float((cn.revenue * home_share)[over].sum())
+    home_work = cn.revenue * home_share
+    m.home_work = np.bincount(cn.sector, weights=home_work, minlength=len(SECTORS))
+    idle = cn.cap_home * (1.0 - m.utilization[cn.sector])
+    c["idle_put_to_work"] += float(np.minimum(home_work, idle)[over].sum())
 
 
 def learn(m: TripleWinModel) -> None:
@@ -390,7 +406,8 @@ def learn(m: TripleWinModel) -> None:
     plant_share = cn.cap_dev / cap
     gain += tech_m.transfer_gain(
         gap=sector_frontier[cn.sector] - cn.tech, exposure=plant_share,
-        intensity=np.full(cn.n, 0.5 * (0.4 + 0.6 * m.lever("ipr_protection"))),
+        intensity=np.full(cn.n, float(tech_m.transfer_intensity(
+            np.array(PLANT_TRANSFER), m.lever("ipr_protection")))),
         spillover=m.uncertainty("spillover_rate"), premium=1.0, multiplier=mult)
     gain += tech_m.rd_gain(cn.tech, cn.profit, cap)
     cn.tech = np.clip(cn.tech + gain, 0.0, 0.99)
@@ -469,7 +486,8 @@ def record(m: TripleWinModel) -> None:
     tech = float((cn.tech * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))
     if m.tech0 is None:
         m.tech0 = float((m.tech_start * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))
-    c["tech_value"] += TECH_VALUE * (tech - m.tech0) * float(cn.capacity.sum())
+    c["tech_value"] += (m.uncertainty("tech_value") * (tech - m.tech0)
+                        * float(cn.capacity.sum()))
     m.window.append(m.flow)
     m.record()
 

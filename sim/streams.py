@@ -11,8 +11,10 @@ import zlib
 
 import numpy as np
 
-NAMES = ("init", "environment", "tendering", "bids", "award", "payment", "technology",
-         "location", "reputation", "screening")
+#: The mechanisms that draw random numbers. Payment distress, implementation problems and
+#: trilateral partners draw with the tenders (``tendering``), one draw per tender whatever the
+#: levers, which keeps those outcomes paired across scenarios.
+NAMES = ("init", "environment", "tendering", "bids", "award", "location")
 
 
 def stream_key(name: str) -> int:

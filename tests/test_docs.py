@@ -99,7 +99,7 @@ def test_parameters_md_says_it_is_generated() -> None:
 
 def test_every_constant_is_listed() -> None:
     listed = {c.name for c in reference.calibration_constants()}
-    for name in ("TECH_VALUE", "MAX_MARKUP", "CUTTHROAT", "LEARNING_RATE", "RELAX_RATE",
+    for name in ("PROJECT_VALUE", "MAX_MARKUP", "CUTTHROAT", "LEARNING_RATE", "RELAX_RATE",
                  "EXPECTED_MARGIN", "COMPLIANCE_PENALTY", "DV_TECH", "IDLE_VALUE"):
         assert name in listed
 

@@ -61,3 +61,19 @@ class DevelopedFirm(mesa.Agent):
         from ..scenario.params import SECTORS
 
         return SECTORS[self.model.dv.sector[self.index]]
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+#: Markup a developed firm expects when it considers a tender.
+EXPECTED_MARGIN = 0.12
+#: Cost of preparing a bid, as a share of its value.
+BID_COST = 0.02
+#: Risk aversion to expected payment losses: below a profit-oriented Chinese firm's (4), as
+#: established multinationals diversify across many markets and insure export credit.
+RISK_AVERSION = 3.0
+
+
+def bid_utility(expected_loss: np.ndarray) -> np.ndarray:
+    """Utility of bidding on a candidate tender, per unit of its value (> 0: bid)."""
+    return EXPECTED_MARGIN - RISK_AVERSION * expected_loss - BID_COST

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Home utilisation of the high-end sectors at PMI 50 (overcapacity sectors use the
+#: ``initial_utilization`` uncertainty).
+HIGH_END_UTILIZATION = 0.85
+#: Quarterly hazard that an SME at home goes abroad, without and per unit of state support.
+SME_ENTRY, SME_ENTRY_SUPPORT = 0.02, 0.15
+#: Quarterly hazard that an SME abroad comes home, without state support.
+SME_EXIT = 0.06
+
 
 def home_utilization(pmi: float, initial: np.ndarray, sensitivity: float) -> np.ndarray:
     """Domestic utilisation per sector from a PMI-like demand index (50 = neutral)."""
@@ -22,7 +30,7 @@ def sme_participation(active: np.ndarray, soe: np.ndarray, u: np.ndarray,
     goes abroad with a hazard that support raises (streamlined approvals, information, consular
     and legal help: China Brief 15(18), *Internally*).
     """
-    enter = 0.02 + 0.15 * state_support
-    leave = 0.06 * (1.0 - state_support)
+    enter = SME_ENTRY + SME_ENTRY_SUPPORT * state_support
+    leave = SME_EXIT * (1.0 - state_support)
     nxt = np.where(active, u >= leave, u < enter)
     return soe | nxt

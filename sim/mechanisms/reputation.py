@@ -10,8 +10,9 @@ import numpy as np
 
 #: Brand gained per quarter at full branding intensity (SOEs; SMEs get half).
 BRANDING_RATE = 0.03
-#: Brand gained per successful project, and lost per project with a major problem.
+#: Brand gained per successful project (times the room left to grow).
 SUCCESS_GAIN = 0.004
+#: Brand lost per project with a major problem (times the brand there is to lose).
 FAILURE_LOSS = 0.012
 
 

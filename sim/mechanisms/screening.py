@@ -36,7 +36,12 @@ def next_barrier(*, barrier: float, base: float, cn_share: float, threshold: flo
     return float(np.clip(b, 0.0, 1.0))
 
 
-def next_debt(project_debt: np.ndarray, new_finance: np.ndarray, gdp: np.ndarray,
-              amortisation: float = 0.03) -> np.ndarray:
-    """Project debt of developing hosts: new Chinese-financed project value over GDP, amortised."""
-    return project_debt * (1.0 - amortisation) + new_finance / gdp
+#: Quarterly amortisation of project debt.
+AMORTISATION = 0.03
+
+
+def next_debt(project_debt: np.ndarray, new_finance: np.ndarray,
+              gdp_quarterly: np.ndarray) -> np.ndarray:
+    """Project debt of developing hosts as a share of annual GDP: new Chinese-financed project
+    value over annual GDP (four quarters), amortised."""
+    return project_debt * (1.0 - AMORTISATION) + new_finance / (4.0 * gdp_quarterly)

@@ -14,8 +14,10 @@ import numpy as np
 MEAN_VALUE = 0.5
 #: Tenders per quarter per unit of host size (before the tender_volume multiplier).
 BASE_RATE = 1.2
-#: Sector mix of tenders: overcapacity sectors weigh more in developing hosts.
+#: Sector mix of tenders in developing hosts (steel, cement, flat glass, rail, power, telecom,
+#: aviation): overcapacity sectors weigh more there.
 SECTOR_MIX_DEVELOPING = np.array([0.16, 0.14, 0.08, 0.18, 0.24, 0.14, 0.06])
+#: Sector mix of tenders in developed hosts, same order: mostly high-end.
 SECTOR_MIX_DEVELOPED = np.array([0.07, 0.06, 0.05, 0.26, 0.26, 0.18, 0.12])
 
 

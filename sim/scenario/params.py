@@ -104,14 +104,14 @@ LEVERS: dict[str, Param] = {
         ),
         _lever(
             "localization", 0.0,
-            "Support for Chinese subsidiaries and plants in developed markets (lowers their fixed "
-            "cost).",
+            "Support for Chinese subsidiaries and plants in developed markets (subsidies and help "
+            "that raise their return to the investing firm).",
             "China Brief 15(18), *Location Preference* (CRRC localisation in the US); F14",
         ),
         _lever(
             "overseas_parks", 0.0,
-            "Support for relocating capacity to industrial parks in developing hosts (lowers the "
-            "relocation cost).",
+            "Support for relocating capacity to industrial parks in developing hosts (subsidies and "
+            "park services that raise the return of relocating).",
             "China Brief 15(18), *Externally* (industrial parks abroad)",
         ),
         _lever(
@@ -179,7 +179,7 @@ UNCERTAINTIES: dict[str, Param] = {
         _unc("initial_barrier", 0.3, 0.0, 1.0, "index 0-1",
              "Entry barrier Chinese bidders face in developed hosts at the start.",
              "China Brief 15(18), *Location Preference* (political concerns, IPR disputes)"),
-        _unc("tech_gap", 0.4, 0.0, 0.9, "technology points",
+        _unc("tech_gap", 0.35, 0.0, 0.9, "technology points",
              "Initial gap between developed firms' and Chinese high-end firms' technology.",
              "China Brief 15(18), closing paragraphs (quality and innovation decide); "
              "calibration: a Chinese share of contracts near 13% in 2015 (ENR, F9)"),
@@ -207,6 +207,12 @@ UNCERTAINTIES: dict[str, Param] = {
         _unc("capital_controls", 0.0, 0.0, 1.0, "index 0-1",
              "Home controls on outward investment: the share of planned investment they stop (1 = no outward investment).",
              "MOFCOM (F21): late-2016 controls, ODI -19% in 2017", schedulable=True),
+        _unc("tech_value", 0.2, 0.0, 1.0, "share of output per technology point",
+             "Value to China of one point of technology upgrading, as a share of the output of the "
+             "upgraded capacity per quarter (a price and value-added premium). Enters gain_china "
+             "only; the verdict for China depends on it (see docs/ODD.md).",
+             "China Brief 15(18), intro and *With Developed Countries* (moving up the value chain "
+             "is China's aim); modelling choice, no published estimate: vary it in sweeps"),
         _unc("problem_rate", 0.35, 0.0, 1.0, "probability per project",
              "Chance that a delivered project meets a major implementation problem (hurts brand).",
              "AidData 2021 (F20): 35% of BRI projects"),
