@@ -76,6 +76,7 @@ class TripleWinModel(mesa.Model):
         self.world: dict[str, Any] = {
             k: params.get(k, p.default) for k, p in {**POPULATION, **UNCERTAINTIES}.items()}
         self.streams = make_streams(seed)
+        self._resolved: dict[tuple[str, str, int], float] = {}  # schedule lookups, per quarter
         self.step_index = 0  # the quarter being simulated; 0 = 2015Q1
         self._build()
         self.history: list[dict[str, float]] = []
@@ -91,11 +92,29 @@ class TripleWinModel(mesa.Model):
 
     def lever(self, name: str) -> float:
         """Value of a lever in the current quarter (schedules resolved)."""
-        return value_at(self.levers[name], self.step_index, LEVERS[name].default)
+        key = ("lever", name, self.step_index)
+        v = self._resolved.get(key)
+        if v is None:
+            v = self._resolved[key] = value_at(self.levers[name], self.step_index,
+                                               LEVERS[name].default)
+        return v
 
     def uncertainty(self, name: str) -> float:
         """Value of an uncertainty in the current quarter (schedules resolved)."""
-        return value_at(self.world[name], self.step_index, UNCERTAINTIES[name].default)
+        key = ("world", name, self.step_index)
+        v = self._resolved.get(key)
+        if v is None:
+            v = self._resolved[key] = value_at(self.world[name], self.step_index,
+                                               UNCERTAINTIES[name].default)
+        return v
+
+    def set_lever(self, name: str, value: Any) -> None:
+        """Change a lever (a number or a schedule) from the next lookup on, e.g. between steps
+        in the classroom page."""
+        if name not in LEVERS:
+            raise KeyError(f"unknown lever {name!r}")
+        self.levers[name] = value
+        self._resolved.clear()
 
     @property
     def quarter(self) -> str:
@@ -171,7 +190,6 @@ class TripleWinModel(mesa.Model):
         for s, name in enumerate(SECTORS):
             IndustrialAssociation(self, s, name)
         self.associations = self.agents_by_type[IndustrialAssociation]
-        self.developed_hosts = self.agents_by_type[HostEconomy].select(lambda a: a.developed)
 
         # time-varying aggregates
         self.labour_index = 1.0
@@ -187,6 +205,7 @@ class TripleWinModel(mesa.Model):
     def step(self) -> None:
         """One quarter: the phases of :data:`sim.schedule.PHASES`, in order, then record."""
         self.step_index = self.steps - 1
+        self._resolved.clear()
         for _name, phase in schedule.PHASES:
             phase(self)
         if self.steps >= self.n_steps:

@@ -27,6 +27,7 @@ import numpy as np
 
 from .agents import chinese_firm as cf
 from .agents import developed_firm as df
+from .agents import host_economy
 from .mechanisms import (
     award as award_m,
 )
@@ -157,8 +158,8 @@ def bid(m: TripleWinModel) -> None:
     lf, lt = bidding.sample_local(u_local, with_plant, cn.sector, cn.dev_host[with_plant],
                                   t.sector, t.host)
     if lf.size:
-        key = np.unique(np.concatenate([firm, lf]).astype(np.int64) * (t.n + 1)
-                        + np.concatenate([ti, lt]))
+        key = bidding.unique_sorted(np.concatenate([firm, lf]).astype(np.int64) * (t.n + 1)
+                                    + np.concatenate([ti, lt]))
         firm, ti = key // (t.n + 1), key % (t.n + 1)
     host = t.host[ti]
     plant = cn.dev_host[firm] == host
@@ -171,7 +172,8 @@ def bid(m: TripleWinModel) -> None:
                           state_support=m.lever("state_support"))
     keep = (util > 0) & (cn.tech[firm] >= t.min_tech[ti])
     firm, ti, plant = firm[keep], ti[keep], plant[keep]
-    gap = np.array([a.compliance_gap() for a in m.associations])  # per sector, by association
+    # per sector, from each association's standards work (AgentSet.map keeps sector order)
+    gap = np.array(m.associations.map("compliance_gap"))
     m.compliance_gap = gap
     m.unit_cost_now = _unit_cost(m)
     cost = m.unit_cost_now[firm] + COMPLIANCE_COST * gap[cn.sector[firm]]
@@ -474,7 +476,10 @@ def respond(m: TripleWinModel) -> None:
     total = float(h.all_awarded[dev].sum())
     market = float(h.cn_awarded[dev].sum()) / total if total > 0 else 0.0
     m.host_cn_share = (1.0 - SCREENING_COORDINATION) * h.cn_share() + SCREENING_COORDINATION * market
-    m.developed_hosts.do("respond")
+    host_economy.respond(h, cn_share=m.host_cn_share,
+                         threshold=m.uncertainty("screening_threshold"),
+                         response=m.uncertainty("screening_response"),
+                         bit_effect=m.uncertainty("bit_effect"))
     m.project_debt = screening.next_debt(m.project_debt, m.new_finance, m.hosts.gdp)
 
 

@@ -60,22 +60,20 @@ class HostEconomy(mesa.Agent):
     def kind(self) -> str:
         return "developed" if self.developed else "developing"
 
-    def respond(self) -> None:
-        """Screening decision of a developed host (step phase 9).
+    def screening_signal(self) -> float:
+        """The Chinese share this host screens on: its own trailing-year share mixed with the
+        developed markets' as a whole (see ``HostEconomies.respond``)."""
+        return float(self.model.host_cn_share[self.index])
 
-        The host looks at the Chinese share of awarded value over the past year (its own, mixed
-        with the developed markets' as a whole: ``model.host_cn_share``) and, above its
-        threshold, raises its barrier; a BIT in force lowers the barrier and caps the rise.
-        """
-        m = self.model
-        h = m.hosts
-        i = self.index
-        h.barrier[i] = screening.next_barrier(
-            barrier=h.barrier[i],
-            base=h.base_barrier[i],
-            cn_share=m.host_cn_share[i],
-            threshold=m.uncertainty("screening_threshold"),
-            response=m.uncertainty("screening_response"),
-            bit=bool(h.bit[i]),
-            bit_effect=m.uncertainty("bit_effect"),
-        )
+
+def respond(hosts: HostEconomies, *, cn_share: np.ndarray, threshold: float, response: float,
+            bit_effect: float) -> None:
+    """Screening decisions of the developed hosts (step phase 9), vectorised over them.
+
+    Each host looks at the Chinese share of awarded value over the past year (``cn_share``) and,
+    above its threshold, raises its barrier; a BIT in force lowers the barrier and caps the rise.
+    """
+    dev = hosts.developed
+    hosts.barrier[dev] = screening.next_barrier(
+        barrier=hosts.barrier[dev], base=hosts.base_barrier[dev], cn_share=cn_share[dev],
+        threshold=threshold, response=response, bit=hosts.bit[dev], bit_effect=bit_effect)

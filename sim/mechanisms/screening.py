@@ -14,26 +14,25 @@ RELAX_RATE = 0.05
 BIT_CAP = 0.15
 
 
-def bit_base(base: float, bit: bool, bit_effect: float) -> float:
+def bit_base(base: np.ndarray, bit: np.ndarray, bit_effect: float) -> np.ndarray:
     """Base barrier under a BIT: lowered by twice the BIT effect (effect sizes 5-10%)."""
-    return base * (1.0 - 2.0 * bit_effect) if bit else base
+    return np.where(bit, base * (1.0 - 2.0 * bit_effect), base)
 
 
-def next_barrier(*, barrier: float, base: float, cn_share: float, threshold: float,
-                 response: float, bit: bool, bit_effect: float) -> float:
-    """A developed host's entry barrier for Chinese bidders next quarter.
+def next_barrier(*, barrier: np.ndarray, base: np.ndarray, cn_share: np.ndarray,
+                 threshold: float, response: float, bit: np.ndarray,
+                 bit_effect: float) -> np.ndarray:
+    """Developed hosts' entry barriers for Chinese bidders next quarter (each host decides on
+    its own state; vectorised over hosts).
 
     Above the threshold, the barrier rises in proportion to the excess Chinese share (screening);
     below it, it relaxes toward its base. A BIT in force lowers the base and caps the rise.
     """
     floor = bit_base(base, bit, bit_effect)
-    if cn_share > threshold:
-        b = barrier + response * (cn_share - threshold)
-    else:
-        b = barrier + RELAX_RATE * (floor - barrier)
-    if bit:
-        b = min(b, floor + BIT_CAP)
-    return float(np.clip(b, 0.0, 1.0))
+    b = np.where(cn_share > threshold, barrier + response * (cn_share - threshold),
+                 barrier + RELAX_RATE * (floor - barrier))
+    b = np.where(bit, np.minimum(b, floor + BIT_CAP), b)
+    return np.clip(b, 0.0, 1.0)
 
 
 #: Quarterly amortisation of project debt.
