@@ -9,7 +9,7 @@ The two are kept apart here, in the schema (``levers:`` vs ``world:``), in sweep
 result columns. Population sizes also live under ``world:``.
 
 Sources are named by article section ("China Brief 15(18), *Internally*") or by the public source
-behind a FACTS.md row (e.g. "ENR via CHINCA (F9)"). Calibration choices say so in ``source``.
+behind a calibration figure (e.g. "ENR Top-250 via CHINCA"). Calibration choices say so in ``source``.
 """
 
 from __future__ import annotations
@@ -56,20 +56,23 @@ LEVERS: dict[str, Param] = {
             "joint_bidding", 0.0,
             "Share of tenders on which a Chinese industrial association merges the Chinese bidders "
             "into one consortium bid (pooled capacity, best member technology, no undercutting).",
-            "China Brief 15(18), *Internally* (joint bidding abroad; CNR/CSR merger); F12",
+            "China Brief 15(18), *Internally* (joint bidding abroad; CNR/CSR merger); CNR-CSR price "
+            "wars abroad and MOFCOM 2013 rules on unfair price competition (press; Asia Society)",
         ),
         _lever(
             "bit_coverage", 0.0,
             "Share of developed hosts with a bilateral investment treaty in force with China. A BIT "
             "lowers the entry barrier and caps how far screening can raise it.",
-            "China Brief 15(18), *Location Preference* (BIT negotiations with the US and EU); F18",
+            "China Brief 15(18), *Location Preference* (BIT negotiations with the US and EU); "
+            "US-China BIT talks dormant since 2017, China-EU CAI frozen 2021 (CRS)",
         ),
         _lever(
             "third_party_cooperation", 0.0,
             "Share of tenders open to trilateral consortia of a Chinese and a willing developed "
             "firm (developed technology and brand, blended cost).",
             "China Brief 15(18), *International Industrial Capacity Cooperation*; *With Developed "
-            "Countries* (AREVA consortium); F15, F16",
+            "Countries* (AREVA consortium); Hinkley Point C (CGN with EDF, 2016); China-France "
+            "third-market declaration 2015 and NDRC pilot lists",
         ),
         _lever(
             "ipr_protection", 0.3,
@@ -93,20 +96,23 @@ LEVERS: dict[str, Param] = {
             "standards_integration", 0.1,
             "Share of Chinese standards translated and aligned with international ones; lowers the "
             "compliance penalty of Chinese bids (strongest in power).",
-            "China Brief 15(18), *Internally* (CEC English standards); F17",
+            "China Brief 15(18), *Internally* (CEC English standards); 120 power-design standards "
+            "translated since 2007 (power planning association)",
         ),
         _lever(
             "joint_fund", 0.0,
             "China-EU/France/Belgium joint funds financing trilateral projects in developing hosts; "
             "absorbs part of their payment-distress losses.",
-            "China Brief 15(18), *With Developed Countries* (joint funds); F16",
+            "China Brief 15(18), *With Developed Countries* (joint funds); NDRC third-market pilot "
+            "lists",
             unit="USD bn per year", high=50.0,
         ),
         _lever(
             "localization", 0.0,
             "Support for Chinese subsidiaries and plants in developed markets (subsidies and help "
             "that raise their return to the investing firm).",
-            "China Brief 15(18), *Location Preference* (CRRC localisation in the US); F14",
+            "China Brief 15(18), *Location Preference* (CRRC localisation in the US); CRRC plants "
+            "in Springfield and Chicago, NDAA FY2020 s.7613 (press; FTA)",
         ),
         _lever(
             "overseas_parks", 0.0,
@@ -141,55 +147,56 @@ UNCERTAINTIES: dict[str, Param] = {
              "unit cost up at home.",
              "China Brief 15(18) intro (rising labour costs); calibration: wages grew about 8% a "
              "year, productivity about half that, so about 4% a year net; keeps Chinese bids "
-             "20-50% below rivals through 2024 (F11)",
+             "20-50% below rivals through 2024 (MBTA bids 2014, MassLive)",
              schedulable=True),
         _unc("initial_utilization", 0.70, 0.4, 1.0, "share 0-1",
              "Home capacity utilisation of the overcapacity sectors (steel, cement, flat glass) at "
              "the start.",
-             "State Council 2013 and trade press 2015 (F6, F7): 0.65-0.74"),
+             "State Council, Oct 2013, and trade press 2015-16: 0.65-0.74"),
         _unc("demand_sensitivity", 0.02, 0.0, 0.1, "share per PMI point",
              "Change of home utilisation per PMI point away from 50.",
-             "Calibration: 49.7 in 2015 leaves utilisation near 0.67-0.71 (F7)"),
+             "Calibration: PMI 49.7 in 2015 leaves utilisation near 0.67-0.71 (trade press 2015-16)"),
         _unc("instability", 0.3, 0.0, 1.0, "index 0-1",
              "Mean political instability of developing hosts.",
-             "China Brief 15(18), *Location Preference*; AidData 2021 (F20)", schedulable=True),
+             "China Brief 15(18), *Location Preference*; AidData 2021", schedulable=True),
         _unc("debt_level", 0.5, 0.0, 3.0, "debt/GDP",
              "Mean public debt to GDP of developing hosts at the start.",
              "China Brief 15(18), *Location Preference* (debt insolvency)", schedulable=True),
         _unc("distress_rate", 0.08, 0.0, 1.0, "probability per project",
              "Payment-distress probability of a project in a developing host of average stability "
              "and debt.",
-             "Rhodium 2019, AidData 2021 (F19, F20): about 0.35 of projects meet major problems over "
+             "Rhodium 2019, AidData 2021: about 0.35 of projects meet major problems over "
              "their life; calibration spreads that over the lending cycle"),
         _unc("writeoff_share", 0.35, 0.0, 1.0, "share 0-1",
              "Share of a distressed project's value written off (partial write-off, not seizure).",
-             "Rhodium 2019 (F19): write-off most common, seizure rare"),
+             "Rhodium Group 2019: write-off most common, seizure rare"),
         _unc("screening_threshold", 0.25, 0.0, 1.0, "share 0-1",
              "Chinese share of a developed host's awarded value above which it raises its barrier.",
-             "Calibration toward F4, F18 (screening from 2018)", schedulable=True),
+             "Calibration toward US FIRRMA 2018 and EU Regulation 2019/452 (screening from 2018)", schedulable=True),
         _unc("screening_response", 0.5, 0.0, 5.0, "barrier per share point per quarter",
              "How fast a developed host raises its barrier per unit of Chinese share above the "
              "threshold.",
-             "Calibration toward F4, F18", schedulable=True),
+             "Calibration toward Rhodium Group figures on Chinese FDI into the US, 2016-18",
+             schedulable=True),
         _unc("investment_screening", 0.0, 0.0, 1.0, "probability",
              "Chance that a developed host's investment review (CFIUS under FIRRMA, EU 2019/452) "
              "blocks a Chinese plant or acquisition, on top of the entry barrier.",
-             "US FIRRMA Aug 2018, EU Regulation 2019/452 (F18); Chinese FDI into the US fell from "
-             "USD 46 bn (2016) to about 5 bn (2018) (Rhodium, F4)", schedulable=True),
+             "US FIRRMA Aug 2018, EU Regulation 2019/452; Chinese FDI into the US fell from "
+             "USD 46 bn (2016) to about 5 bn (2018) (Rhodium Group)", schedulable=True),
         _unc("initial_barrier", 0.3, 0.0, 1.0, "index 0-1",
              "Entry barrier Chinese bidders face in developed hosts at the start.",
              "China Brief 15(18), *Location Preference* (political concerns, IPR disputes)"),
         _unc("tech_gap", 0.35, 0.0, 0.9, "technology points",
              "Initial gap between developed firms' and Chinese high-end firms' technology.",
              "China Brief 15(18), closing paragraphs (quality and innovation decide); "
-             "calibration: a Chinese share of contracts near 13% in 2015 (ENR, F9)"),
+             "calibration: a Chinese share of contracts near 13% in 2015 (ENR Top-250 via CHINCA)"),
         _unc("tender_volume", 1.0, 0.0, 10.0, "multiplier",
              "Multiplier on the number of tenders hosts issue.",
-             "Calibration: about USD 500 bn a year of international contracts (ENR, F9, F10)",
+             "Calibration: about USD 500 bn a year of international contracts (ENR Top-250; MOFCOM)",
              schedulable=True),
         _unc("cost_advantage", 0.35, 0.0, 0.8, "share 0-1",
              "How much lower Chinese unit cost is than developed firms' at the start.",
-             "MassLive (F11): Chinese bids 21-48% below rivals"),
+             "MassLive, MBTA 2014: Chinese bids 21-48% below rivals"),
         _unc("bit_effect", 0.08, 0.0, 0.35, "share 0-1",
              "Effect of a BIT in force: barrier reduction and investment-return premium.",
              "Bellak & Reiter 2020 meta-analysis: 0-23%, default 5-10%"),
@@ -206,7 +213,7 @@ UNCERTAINTIES: dict[str, Param] = {
              "Branstetter, Fisman & Foley 2006 (QJE): royalties +30% after IPR reform"),
         _unc("capital_controls", 0.0, 0.0, 1.0, "index 0-1",
              "Home controls on outward investment: the share of planned investment they stop (1 = no outward investment).",
-             "MOFCOM (F21): late-2016 controls, ODI -19% in 2017", schedulable=True),
+             "MOFCOM: late-2016 controls, ODI -19% in 2017", schedulable=True),
         _unc("tech_value", 0.2, 0.0, 1.0, "share of output per technology point",
              "Value to China of one point of technology upgrading, as a share of the output of the "
              "upgraded capacity per quarter (a price and value-added premium). Enters gain_china "
@@ -215,7 +222,7 @@ UNCERTAINTIES: dict[str, Param] = {
              "is China's aim); modelling choice, no published estimate: vary it in sweeps"),
         _unc("problem_rate", 0.35, 0.0, 1.0, "probability per project",
              "Chance that a delivered project meets a major implementation problem (hurts brand).",
-             "AidData 2021 (F20): 35% of BRI projects"),
+             "AidData 2021: 35% of BRI projects"),
     ]
 }
 
