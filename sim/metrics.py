@@ -171,9 +171,16 @@ def reporter(name: str) -> Callable[[TripleWinModel], float]:
 
 
 def _trailing(m: TripleWinModel, num: str, den: str) -> float:
+    """Ratio of two flows summed over the trailing year (0 when the denominator is 0)."""
     n = sum(f.get(num, 0.0) for f in m.window)
     d = sum(f.get(den, 0.0) for f in m.window)
     return n / d if d > 0 else 0.0
+
+
+def _share(m: TripleWinModel, part: str, whole: str) -> float:
+    """A trailing-year share: ``_trailing`` kept in [0, 1] (a part summed over a subset can
+    exceed its whole by rounding)."""
+    return min(1.0, max(0.0, _trailing(m, part, whole)))
 
 
 def gains(m: TripleWinModel) -> dict[str, float]:
@@ -209,23 +216,21 @@ def compute(m: TripleWinModel) -> dict[str, float]:
         dev_share = c["invest_dev"] / tot if tot > 0 else 0.0
     sme = ~cn.soe
     dev = h.developed
-    cn_dev_bids = sum(f.get("cn_dev_bids", 0.0) for f in m.window)
     tri = c["trilateral_dg"]
     out = {
         "cn_tech_level": float((cn.tech * cap).sum()) / total_cap,
-        "cn_high_end_share": _trailing(m, "cn_value_high", "cn_value"),
+        "cn_high_end_share": _share(m, "cn_value_high", "cn_value"),
         "cn_utilization": min(1.0, (demand + home_work) / home_over) if home_over > 0 else 1.0,
         "cn_overseas_profit": c["cn_overseas_profit"],
         "cn_developed_share": dev_share,
-        "cn_contract_share": _trailing(m, "cn_value", "awarded"),
+        "cn_contract_share": _share(m, "cn_value", "awarded"),
         "cn_markup": _trailing(m, "cn_markup_sum", "cn_wins"),
         "cn_bids_per_tender": _trailing(m, "cn_separate_bids", "tenders_with_cn"),
         "cn_sme_abroad": float(cn.active[sme].mean()) if sme.any() else 0.0,
         "cn_unit_cost": float((m.unit_cost_now * cap).sum()) / total_cap,
         "cn_brand": float((cn.brand * cap).sum()) / total_cap,
-        "cn_dev_win_rate": (sum(f.get("cn_dev_wins", 0.0) for f in m.window) / cn_dev_bids
-                            if cn_dev_bids > 0 else 0.0),
-        "cn_power_win_rate": _trailing(m, "cn_power_wins", "cn_power_bids"),
+        "cn_dev_win_rate": _share(m, "cn_dev_wins", "cn_dev_bids"),
+        "cn_power_win_rate": _share(m, "cn_power_wins", "cn_power_bids"),
         "cn_relocated_share": float((cn.cap_park + cn.cap_dev)[over].sum())
         / max(float(cap[over].sum()), 1e-12),
         "cn_distress_loss": c["cn_distress_loss"],
@@ -234,16 +239,16 @@ def compute(m: TripleWinModel) -> dict[str, float]:
         "dv_third_party_revenue": c["dv_third_party_revenue"],
         "dv_local_jobs": JOBS_DEV * float(cn.cap_dev.sum()),
         "dv_barrier": float(h.barrier[dev].mean()) if dev.any() else 0.0,
-        "dv_cn_share": _trailing(m, "dev_cn_value", "dev_awarded"),
+        "dv_cn_share": _share(m, "dev_cn_value", "dev_awarded"),
         "dv_cn_discount": _trailing(m, "cn_discount_sum", "cn_discount_n"),
         "dv_cn_value": c["dv_cn_value"],
         "dv_cn_share_cum": c["dv_cn_value"] / c["dv_awarded"] if c["dv_awarded"] > 0 else 0.0,
         "dg_infrastructure": c["dg_infrastructure"],
         "dg_price_per_quality": _trailing(m, "dg_paid", "dg_value_tech"),
         "dg_price_ratio": _trailing(m, "dg_paid", "dg_budget"),
-        "dg_quality": _trailing(m, "dg_price_tech", "dg_paid"),
+        "dg_quality": _share(m, "dg_price_tech", "dg_paid"),
         "dg_default_rate": c["dg_distress_value"] / c["dg_value"] if c["dg_value"] > 0 else 0.0,
-        "dg_distress_share": _trailing(m, "dg_distress_value", "dg_paid"),
+        "dg_distress_share": _share(m, "dg_distress_value", "dg_paid"),
         "dg_lending": sum(f.get("dg_lending", 0.0) for f in m.window),
         "dg_jobs": JOBS_PARK * float(cn.cap_park.sum()),
         "dg_trilateral_projects": tri,

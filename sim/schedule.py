@@ -87,6 +87,12 @@ _OVER = np.array([s in OVERCAPACITY for s in SECTORS])
 _POWER = SECTORS.index("power")
 
 
+def sum_by(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Sum of ``weights`` per value of ``index`` in 0..n-1, always float (``np.bincount``
+    returns integers for empty input)."""
+    return np.bincount(index, weights=weights, minlength=n).astype(float, copy=False)
+
+
 def quality_value(value: np.ndarray, tech: np.ndarray) -> np.ndarray:
     """What a project is worth to its host: the budget scaled by delivered technology."""
     return PROJECT_VALUE * value * (0.4 + 0.6 * tech) / QUALITY_REF
@@ -315,13 +321,13 @@ def pay(m: TripleWinModel) -> None:
 
     # host records: value awarded, Chinese work share, new Chinese-financed debt
     cn_val = np.where(is_cn, f * price, 0.0)
-    hv_all = np.bincount(host, weights=price, minlength=h.n)
-    hv_cn = np.bincount(host, weights=cn_val, minlength=h.n)
+    hv_all = sum_by(host, price, h.n)
+    hv_cn = sum_by(host, cn_val, h.n)
     m.host_window.append((hv_cn, hv_all))
     h.cn_awarded = sum(x[0] for x in m.host_window)
     h.all_awarded = sum(x[1] for x in m.host_window)
-    m.new_finance = np.bincount(host, weights=np.where(is_cn & ~dev, finance.FINANCED_SHARE
-                                                        * price, 0.0), minlength=h.n)
+    m.new_finance = sum_by(host, np.where(is_cn & ~dev, finance.FINANCED_SHARE * price, 0.0),
+                           h.n)
 
     # price of Chinese winning bids in developed hosts against the cheapest non-Chinese rival
     rival = np.full(t.n, np.inf)
@@ -380,7 +386,7 @@ def pay(m: TripleWinModel) -> None:
     home_share = cn.cap_home / np.maximum(cn.capacity, 1e-12)
     over = _OVER[cn.sector]
     home_work = cn.revenue * home_share
-    m.home_work = np.bincount(cn.sector, weights=home_work, minlength=len(SECTORS))
+    m.home_work = sum_by(cn.sector, home_work, len(SECTORS))
     idle = cn.cap_home * (1.0 - m.utilization[cn.sector])
     c["idle_put_to_work"] += float(np.minimum(home_work, idle)[over].sum())
 
@@ -389,7 +395,7 @@ def learn(m: TripleWinModel) -> None:
     """Phase 6: learning by doing, transfer in consortia and plants, R&D; frontier drift."""
     cn, dv, b = m.cn, m.dv, m.bids
     cap = np.maximum(cn.capacity, 1e-12)
-    sector_frontier = np.bincount(dv.sector, weights=dv.tech, minlength=len(SECTORS)) / np.maximum(
+    sector_frontier = sum_by(dv.sector, dv.tech, len(SECTORS)) / np.maximum(
         np.bincount(dv.sector, minlength=len(SECTORS)), 1)
     gain = tech_m.learning(cn.tech, cn.revenue / cap)
     k, firms, share, intensity, mult = m.transfer_rows
