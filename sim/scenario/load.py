@@ -603,6 +603,22 @@ def _construct(root: Node, shown: str, lines: dict[Path_, int], problems: list[P
 # overrides
 
 
+def _qualify(parts: list[str]) -> list[str]:
+    """Let ``--set joint_bidding=1`` mean ``levers.joint_bidding=1``: a bare parameter name is
+    placed under the one section that declares it (levers, world or run)."""
+    from .params import LEVERS, RUN, WORLD
+
+    if parts[0] in _TOP_LEVEL:
+        return parts
+    for section, names in (("levers", LEVERS), ("world", WORLD), ("run", RUN)):
+        if parts[0] in names:
+            return [section, *parts]
+    return parts
+
+
+_TOP_LEVEL = ("name", "description", "extends", "run", "world", "levers")
+
+
 def _apply_override(text: str, data: dict, origins: dict[Path_, Origin],
                     problems: list[Problem]) -> None:
     """Apply one ``dotted.key=value`` override to the merged data."""
@@ -619,6 +635,8 @@ def _apply_override(text: str, data: dict, origins: dict[Path_, Origin],
                                 "e.g. levers.joint_bidding=0.8)"))
         return
     parts = [p.strip() for p in parts]
+    parts = _qualify(parts)
+    key = ".".join(parts)
     if parts[0] == "extends":
         problems.append(Problem("--set", None, key, "extends cannot be overridden (edit the "
                                 "file, or write a small file that extends it)"))
@@ -763,6 +781,10 @@ def _unknown_key_message(path: Path_) -> str:
         close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
         if close:
             hint = f"; did you mean {close[0]}?"
+        elif not section:  # a misspelt parameter at the top level
+            near = difflib.get_close_matches(name, list(_SECTION_OF), n=1, cutoff=0.6)
+            if near:
+                hint = f"; did you mean {_SECTION_OF[near[0]]}.{near[0]}?"
     return f"unknown key{hint} (valid: {', '.join(valid)})"
 
 

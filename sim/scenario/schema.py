@@ -55,9 +55,9 @@ def _validator(p: Param):
             for k, x in v.items():
                 if isinstance(k, bool) or not isinstance(k, int) or k < 0:
                     raise PydanticCustomError(
-                        "bad_step", "schedule step {k} is not a whole number >= 0 "
+                        "bad_step", "schedule step {shown} is not a whole number >= 0 "
                         "(a schedule maps steps to values, e.g. {example})",
-                        {"k": repr(k), "example": "{0: 0.2, 12: 0.8}"})
+                        {"k": k, "shown": repr(k), "example": "{0: 0.2, 12: 0.8}"})
                 out[k] = _check_number(p, x)
             return dict(sorted(out.items()))
         return _check_number(p, v)
