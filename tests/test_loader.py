@@ -693,3 +693,19 @@ def test_mutated_files_load_or_fail_cleanly(tmp_path, raw, overrides):
         assert all("\n" not in str(p) for p in e.problems)
     else:
         assert isinstance(s, Scenario)
+
+
+def test_set_bare_parameter_name_goes_to_its_section(write_file):
+    """`--set joint_bidding=0.5` means levers.joint_bidding; `n_cn_firms` means world."""
+    f = write_file("s.yaml", "name: a\n")
+    s = load_scenario(f, ["joint_bidding=0.5", "n_cn_firms=200", "steps=8"])
+    assert s.levers.joint_bidding == 0.5
+    assert s.world.n_cn_firms == 200
+    assert s.run.steps == 8
+
+
+def test_set_misspelt_bare_name_suggests_dotted_key(write_file):
+    f = write_file("s.yaml", "name: a\n")
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(f, ["joint_biding=0.5"])
+    assert "did you mean levers.joint_bidding?" in str(e.value.problems[0])
