@@ -167,13 +167,13 @@ def validation_figures(results: RunResults, out: Path, dpi: int = 200) -> list[P
     x = _years(results.scenario.run.steps)
     panels = [
         ("cn_contract_share", "Chinese share of international contracts",
-         {2013: 0.131, 2018: 0.244, 2019: 0.254, 2022: 0.275, 2023: 0.246}, "ENR (F9)"),
-        ("cn_developed_share", "Developed-host share of Chinese investment",
-         {2015: 0.52, 2016: 0.65, 2017: 0.78, 2018: 0.43, 2019: 0.38}, "CGIT (F2)"),
+         {2013: 0.131, 2018: 0.244, 2019: 0.254, 2022: 0.275, 2023: 0.246}, "ENR Top-250"),
+        ("cn_developed_share", "Investment in developed hosts (share)",
+         {2015: 0.52, 2016: 0.65, 2017: 0.78, 2018: 0.43, 2019: 0.38}, "AEI CGIT"),
         ("cn_utilization", "Overcapacity-sector utilisation at home",
-         {2015: 0.69}, "F6, F7"),
-        ("dv_cn_discount", "Chinese price discount in developed markets",
-         {2014: 0.21, 2014.01: 0.48}, "MBTA 2014 (F11)"),
+         {2015: 0.69}, "State Council; trade press"),
+        ("dv_cn_discount", "Chinese discount in developed markets",
+         {2014: 0.21, 2014.01: 0.48}, "MBTA bids 2014"),
     ]
     fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
     for ax, (metric, title, pts, src) in zip(axes.ravel(), panels, strict=True):
