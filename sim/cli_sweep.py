@@ -1,0 +1,345 @@
+"""The ``sweep``, ``analyze`` and ``export`` commands (added to the main app by :func:`register`).
+
+Exit status as everywhere: 0 on success, 2 for bad input (one ``FILE:LINE: key: problem`` line per
+problem, nothing written), 1 when runs failed (after the sweep finishes: the count and the first
+errors) or on an unexpected failure. Start-up stays fast: pandas, pyarrow, SALib, dask, mesa and
+the model are imported inside the commands only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 1
+EXIT_INTERRUPTED = 130
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _bad_input(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _num(x: Any, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and x != x):
+        return "-"
+    return f"{x:.{digits}f}" if isinstance(x, float) else str(x)
+
+
+# --------------------------------------------------------------------------------------------
+# sweep
+
+
+def sweep(
+    sweep_file: Annotated[str, typer.Argument(metavar="SWEEP.yaml", help="The sweep file.")],
+    out: Annotated[Path | None, typer.Option(
+        help="Sweep folder (must not exist, unless --resume). Default: "
+        "results/sweeps/<name>/<UTC time>/")] = None,
+    executor: Annotated[str, typer.Option(
+        help="process (default: a pool of worker processes), serial, or dask.")] = "process",
+    workers: Annotated[int | None, typer.Option(
+        help="Worker processes, or local dask workers (default: all cores).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (dask).")] = None,
+    scheduler_file: Annotated[str | None, typer.Option(
+        help="Scheduler file written by dask-scheduler --scheduler-file (dask).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue the sweep in --out: runs already on disk are skipped.")
+    ] = False,
+    chunk_size: Annotated[int | None, typer.Option(
+        help="Runs per task and per Parquet file (default: about 16 chunks per worker).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Check the sweep file and show the plan; run nothing.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Run a parameter sweep: design points x replications, streamed to Parquet, resumable."""
+    from sim.experiments.sweep import EXECUTORS, SweepError, load_sweep
+
+    if executor not in EXECUTORS:
+        _bad_input(f"unknown executor {executor!r} (allowed: {', '.join(EXECUTORS)})")
+    if (scheduler or scheduler_file) and executor != "dask":
+        _bad_input("--scheduler and --scheduler-file need --executor dask")
+    if scheduler and scheduler_file:
+        _bad_input("give --scheduler or --scheduler-file, not both")
+    if workers is not None and workers < 1:
+        _bad_input(f"--workers must be at least 1, got {workers}")
+    if chunk_size is not None and chunk_size < 1:
+        _bad_input(f"--chunk-size must be at least 1, got {chunk_size}")
+    if resume and out is None:
+        _bad_input("--resume needs --out DIR (the folder of the sweep to continue)")
+    try:
+        plan = load_sweep(sweep_file)
+    except SweepError as e:
+        for p in e.problems:
+            typer.echo(str(p), err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if out is not None and (out.exists() or out.is_symlink()) and not resume:
+        _bad_input(f"{out} already exists; refusing to overwrite it (add --resume to continue "
+                   "that sweep, or choose a new --out)")
+    if dry_run:
+        typer.echo(plan.summary())
+        for f in plan.factors:
+            rng = (f"values {list(f.values)}" if f.values is not None
+                   else f"{f.low:g} to {f.high:g}")
+            typer.echo(f"  {f.key}: {rng}")
+        typer.echo(f"  seeds of the {plan.replications} replications: {plan.seeds}")
+        return
+    if out is None:
+        from datetime import UTC, datetime
+
+        base = Path("results") / "sweeps" / plan.spec.name / datetime.now(UTC).strftime(
+            "%Y%m%d-%H%M%S")
+        out, n = base, 1
+        while out.exists():
+            n += 1
+            out = base.with_name(f"{base.name}-{n}")
+
+    from sim.experiments.sweep import SweepRefused, run_sweep
+
+    n_workers = workers or os.cpu_count() or 1
+    err = _console(stderr=True)
+    where = ("1 process" if executor == "serial" else
+             f"dask at {scheduler or scheduler_file}" if scheduler or scheduler_file else
+             f"{n_workers} {'local dask workers' if executor == 'dask' else 'worker processes'}")
+    err.print(f"{plan.summary()}; {executor} executor, {where} -> {out}", markup=False)
+    bar, task = _progress(err, quiet)
+
+    def on_start(done: int, total: int, size: int) -> None:
+        if done:
+            err.print(f"resuming: {done:,} of {total:,} runs already on disk", markup=False)
+        if bar is not None:  # runs already on disk are not counted in the rate
+            bar.reset(task, total=total, completed=done)
+            bar.start()
+
+    def progress(done: int, total: int, failed: int) -> None:
+        if bar is not None:
+            bar.update(task, completed=done, total=total, failed=failed)
+
+    try:
+        result = run_sweep(plan, out, executor=executor, workers=n_workers, scheduler=scheduler,
+                           scheduler_file=scheduler_file, resume=resume, chunk_size=chunk_size,
+                           progress=progress, on_start=on_start)
+    except SweepRefused as e:
+        if bar is not None:
+            bar.stop()
+        _bad_input(str(e))
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.stop()
+        typer.echo(f"interrupted; finished chunks are on disk. Continue with: triplewin sweep "
+                   f"{sweep_file} --out {out} --resume", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    finally:
+        if bar is not None:
+            bar.stop()
+    per_run = (f"; per run {result.worker_seconds / result.ran:.3f} s in a worker, "
+               f"{result.cpu_seconds / result.ran:.3f} s of CPU" if result.ran else "")
+    typer.echo(f"{result.ran:,} runs in {result.seconds:.1f} s ({result.rate:.2f} runs/s"
+               f"{per_run}); {result.done:,} of {result.runs:,} runs on disk")
+    typer.echo(f"Results: {out}  (pandas.read_parquet('{out / 'runs'}'); "
+               f"triplewin analyze {out})")
+    if result.failed:
+        typer.echo(f"{result.failed} of {result.done} runs failed; their errors are in the "
+                   "'error' column. First:", err=True)
+        for rid, text in result.failures:
+            typer.echo(f"  run {rid}: {text}", err=True)
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def _progress(console: Any, quiet: bool) -> tuple[Any, Any]:
+    """A rich progress bar with runs done, rate and ETA (started on the first update)."""
+    if quiet:
+        return None, None
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        """Runs per second this session."""
+
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("-- runs/s" if speed is None else f"{speed:.1f} runs/s")
+
+    bar = Progress(TextColumn("runs"), BarColumn(), MofNCompleteColumn(), Rate(),
+                   TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
+                   TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=False,
+                   auto_refresh=console.is_terminal)
+    task = bar.add_task("runs", total=None, failed=0)
+    return bar, task
+
+
+# --------------------------------------------------------------------------------------------
+# analyze
+
+
+def analyze(
+    sweep_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A sweep folder.")],
+    reference: Annotated[str, typer.Option(
+        help="Reference scenario of the triple win (file, or a name in the scenario library).")
+    ] = "scenarios/no-cooperation.yaml",
+    no_reference: Annotated[bool, typer.Option(
+        "--no-reference", help="Skip the triple-win map and PRIM.")] = False,
+    x: Annotated[str | None, typer.Option(
+        "--x", help="Factor across the triple-win map (default: the first varied lever).")
+    ] = None,
+    y: Annotated[str | None, typer.Option(
+        "--y", help="Factor up the triple-win map (default: the second varied lever).")] = None,
+    bins: Annotated[int, typer.Option(help="Bins of a continuous factor on the map.")] = 5,
+    indices: Annotated[str, typer.Option(
+        help="auto (Sobol' for a sobol design, Morris for morris), sobol, morris or none.")
+    ] = "auto",
+    metric: Annotated[list[str] | None, typer.Option(
+        help="Metric whose indices to print (repeatable; 'all' for every one). Default: the "
+        "three gains and the triple win. The CSV has all.")] = None,
+    prim_threshold: Annotated[float, typer.Option(
+        help="Least density of the reported PRIM box.")] = 0.8,
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
+) -> None:
+    """Sensitivity indices, triple-win map and PRIM boxes of a sweep; files in DIR/analysis/."""
+    if bins < 1 or bins > 50:
+        _bad_input(f"--bins must be in [1, 50], got {bins}")
+    if not 0 < prim_threshold <= 1:
+        _bad_input(f"--prim-threshold must be in (0, 1], got {prim_threshold}")
+    from sim.api import AnalysisRefused
+    from sim.api import analyze as run_analysis
+    from sim.experiments.sweep import SweepRefused
+    from sim.metrics import METRICS
+
+    shown_metrics = (["gain_developed", "gain_developing", "gain_china", "triple_win"]
+                     if not metric else list(METRICS) + ["triple_win"] if "all" in metric
+                     else metric)
+    unknown = [m for m in shown_metrics if m not in METRICS and m != "triple_win"]
+    if unknown:
+        _bad_input(f"unknown metric(s) {', '.join(unknown)} (see triplewin explain)")
+    from sim.scenario.load import ScenarioError
+
+    try:
+        res = run_analysis(sweep_dir, reference=None if no_reference else reference, x=x, y=y,
+                           bins=bins, indices=indices, prim_threshold=prim_threshold,
+                           plots=not no_plots)
+    except (AnalysisRefused, SweepRefused) as e:
+        _bad_input(str(e))
+    except ScenarioError as e:
+        for p in e.problems:
+            typer.echo(str(p), err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    _print_analysis(res, shown_metrics)
+
+
+def _print_analysis(res: Any, shown: list[str]) -> None:
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"{res.out}: {res.design} design, {res.runs:,} runs ({res.runs_ok:,} ok)",
+                  markup=False)
+    if res.indices is not None and len(res.indices):
+        for m in shown:
+            t = res.indices[res.indices["metric"] == m]
+            if not len(t):
+                continue
+            if res.method == "sobol":
+                table = Table(title=f"Sobol' indices of {m} (95% CI half-width)",
+                              title_justify="left")
+                for col in ("factor", "S1", "S1 conf", "ST", "ST conf"):
+                    table.add_column(col, justify="left" if col == "factor" else "right")
+                for _, r in t.sort_values("ST", ascending=False).iterrows():
+                    table.add_row(r["factor"], _num(r["S1"]), _num(r["S1_conf"]), _num(r["ST"]),
+                                  _num(r["ST_conf"]))
+            else:
+                table = Table(title=f"Morris elementary effects of {m} (per full range)",
+                              title_justify="left")
+                for col in ("factor", "mu_star", "mu_star conf", "mu", "sigma"):
+                    table.add_column(col, justify="left" if col == "factor" else "right")
+                for _, r in t.sort_values("mu_star", ascending=False).iterrows():
+                    table.add_row(r["factor"], _num(r["mu_star"]), _num(r["mu_star_conf"]),
+                                  _num(r["mu"]), _num(r["sigma"]))
+            console.print(table)
+    if res.triple_win_share is not None:
+        console.print(f"Triple win (all three gains above {Path(res.reference).stem} in the same "
+                      f"replication): {res.triple_win_share:.1%} of runs", markup=False)
+    if res.map is not None:
+        xk, yk = res.map_axes
+        m = res.map
+        xs = m[["x_low", "x_high"]].drop_duplicates().to_numpy()
+        table = Table(title=f"Triple-win share: {yk} (rows) by {xk} (columns)",
+                      title_justify="left")
+        table.add_column(yk.split(".", 1)[1])
+        for lo, hi in xs:
+            table.add_column(f"{lo:g}" if lo == hi else f"{lo:.2g}-{hi:.2g}", justify="right")
+        for (ylo, yhi), cells in m.groupby(["y_low", "y_high"], sort=True):
+            label = f"{ylo:g}" if ylo == yhi else f"{ylo:.2g}-{yhi:.2g}"
+            table.add_row(label, *("-" if r.runs == 0 else f"{r.share:.0%}"
+                                   for r in cells.itertuples()))
+        console.print(table)
+    if res.prim is not None:
+        p = res.prim
+        table = Table(title=f"PRIM box for the triple win: coverage {p.coverage:.2f}, density "
+                      f"{p.density:.2f}, mass {p.mass:.2f}, {p.res_dim} restricted "
+                      f"(box {p.box_index} of the peeling; base rate {p.base_rate:.2f}, "
+                      f"{p.n} runs)", title_justify="left")
+        for col in ("factor", "box min", "box max", "swept min", "swept max", "qp"):
+            table.add_column(col, justify="left" if col == "factor" else "right")
+        lim = p.limits.sort_values("restricted", ascending=False)
+        for r in lim.itertuples():
+            qp = ", ".join(f"{v:.2g}" for v in (r.qp_min, r.qp_max) if v == v and v >= 0)
+            style = "bold" if r.restricted else "dim"
+            table.add_row(r.factor, _num(r.min), _num(r.max), _num(r.sweep_min),
+                          _num(r.sweep_max), qp or "-", style=style)
+        console.print(table)
+    for note in res.notes:
+        console.print(f"note: {note}", markup=False)
+    folder = res.out / "analysis"
+    console.print(f"Files: {folder} ({', '.join(sorted({f.name for f in res.files}))})",
+                  markup=False)
+
+
+# --------------------------------------------------------------------------------------------
+# export
+
+
+def export(
+    sweep_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A sweep folder.")],
+    csv: Annotated[bool, typer.Option("--csv", help="Write DIR/runs.csv (and timeseries.csv "
+                                      "when kept), sorted by run id.")] = False,
+) -> None:
+    """Export a sweep's results for spreadsheets."""
+    if not csv:
+        _bad_input("choose a format: --csv")
+    from sim.experiments.sweep import SweepRefused, export_csv
+
+    try:
+        files = export_csv(sweep_dir)
+    except SweepRefused as e:
+        _bad_input(str(e))
+    for f in files:
+        typer.echo(f"wrote {f}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sweep``, ``analyze`` and ``export`` to the ``triplewin`` app."""
+    app.command("sweep")(sweep)
+    app.command("analyze")(analyze)
+    app.command("export")(export)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: triplewin sweep | analyze | export")
