@@ -1,10 +1,12 @@
 # triplewin developer tasks.  `make` alone sets up the virtualenv.
 #
-#   make venv    create .venv (Python >= 3.12) and pip install -e '.[test,sweep]'
+#   make venv    create .venv (Python >= 3.12) and pip install -e '.[test,sweep,app]'
 #   make demo    run the baseline scenario (with plots)
 #   make test    run the test suite (pytest, 2 xdist workers)
-#   make bench   run bench/run.py
+#   make bench   run the benchmark (bench/run.py; ARGS=--quick for a fast check)
 #   make docs    regenerate docs/parameters.md and the tables in docs/ODD.md (sim.reference)
+#   make baseline  rewrite tests/baseline/ (regression baseline) and print what moved
+#   make validation  rerun the historical validation into docs/validation/
 #   make clean   remove .venv and caches (never touches results/)
 #
 # Override the interpreter with `make venv TRIPLEWIN_PYTHON=/path/to/python3.12`.
@@ -16,7 +18,7 @@
 VENV      := .venv
 VPY       := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
-EXTRAS    := test,sweep
+EXTRAS    := test,sweep,app
 PIP_FLAGS := -q --disable-pip-version-check --progress-bar off
 SCENARIO  := scenarios/baseline.yaml
 PYTEST_ARGS :=
@@ -51,13 +53,27 @@ demo: venv
 test: venv
 	$(VPY) -m pytest -n 2 tests $(PYTEST_ARGS)
 
+# One table (agent-steps/s vs Mesa's Boltzmann model, scaling, replication and CLI wall times,
+# start-up, sweep throughput and memory) on stdout, bench/results.md and bench/results.json.
+# `make bench ARGS=--quick` skips 100k agents and the 2,000-run sweep; see docs/performance.md.
 bench: venv
-	@test -f bench/run.py || { echo "bench/run.py does not exist yet" >&2; exit 1; }
-	$(VPY) bench/run.py
+	$(VPY) bench/run.py $(ARGS)
 
 .PHONY: docs
 docs: venv
 	$(VPY) -m sim.reference
+
+# The deliberate update of the regression baseline (tests/test_regression.py): run it when a
+# change is meant to move the numbers, read what moved, commit tests/baseline/ with the change.
+.PHONY: baseline
+baseline: venv
+	$(VPY) tests/regenerate_baseline.py
+
+# The validation report of the historical scenario kept with the docs (replaced on purpose).
+.PHONY: validation
+validation: venv
+	rm -rf docs/validation
+	$(VENV)/bin/triplewin validate-history --out docs/validation
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info

@@ -151,7 +151,7 @@ def list_(
                      "one shipped with the package)."),
     ] = None,
 ) -> None:
-    """List the scenario library: name, file and what each asks."""
+    """List the scenario library: each scenario's name and the question it asks."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -162,17 +162,20 @@ def list_(
         _bad_input(f"no scenarios folder at {directory}" if directory else
                    "no scenarios folder found (looked in ./scenarios and next to the package)")
     files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
-    table = Table(title=f"Scenarios in {escape(str(folder))}", show_lines=False)
-    table.add_column("name", style="bold")
-    table.add_column("file")
-    table.add_column("asks")
+    rel = os.path.relpath(folder)
+    shown = escape(rel if not rel.startswith("..") else str(folder))
+    table = Table(title=f"Scenarios in {shown}/ (run one: triplewin run {shown}/NAME.yaml)",
+                  title_justify="left", show_lines=True)
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("what it asks")
     for f in files:
         try:
             s = load_scenario(f)
-            table.add_row(escape(s.name), escape(f.name), escape(_first_sentence(s.description)))
+            name = s.name if s.name == f.stem else f"{s.name} ({f.name})"
+            table.add_row(escape(name), escape(_first_sentence(s.description, limit=160)))
         except ScenarioError as e:
             n = len(e.problems)
-            table.add_row("[red]invalid[/red]", escape(f.name),
+            table.add_row(f"[red]{escape(f.name)}: invalid[/red]",
                           f"[red]{n} problem{'s' if n != 1 else ''}; run: triplewin validate "
                           f"{escape(str(f))}[/red]")
     if not files:
@@ -557,6 +560,16 @@ def validate_history(
     _console().print(table)
     typer.echo(f"{sum(r['pass'] for r in rows)} of {len(rows)} patterns pass. "
                f"Report: {final / 'report.md'}")
+
+
+from sim import cli_sweep  # noqa: E402  (sweep, analyze, export)
+
+cli_sweep.register(app)
+
+
+from sim import cli_classroom  # noqa: E402  (app, plot, report)
+
+cli_classroom.register(app)
 
 
 # --------------------------------------------------------------------------------------------

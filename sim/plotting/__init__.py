@@ -1,1 +1,1 @@
-"""Figures. Plotting reads result tables only, never a live model."""
+"""Figures and reports. Plotting reads result tables only, never a live model."""

@@ -1,128 +1,483 @@
-"""Figures of one run: time series of each group's key metrics with replication bands, and the
-three gains."""
+"""Slide-ready figures of a run or a comparison, drawn from result tables only.
+
+Every figure is 16:9, in the one style of :mod:`sim.plotting.style`, saved as PNG (200 dpi) and
+SVG, and titled with its finding (:mod:`sim.plotting.findings`). The figure *sets* are listed
+once, in :func:`run_figure_set` and :func:`compare_figure_set`; ``triplewin run``/``compare``
+(:func:`run_figures`, :func:`compare_figures`), ``triplewin plot`` (:func:`plot_folder`) and
+``triplewin report`` all draw from them.
+
+Run folder: ``triple_win`` (the three gains with 95% CIs), ``gains`` (gains over time),
+``timeseries_china``, ``timeseries_developed``, ``timeseries_developing`` (key metrics per group).
+Compare folder: ``triple_win`` (paired differences of the gains with 95% CIs and the verdict),
+``gains_compare`` (gains over time, B against A), ``timeseries_compare`` (key metrics, B against
+A) and ``key_differences`` (relative change of the key metrics with 95% CIs).
+"""
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..metrics import METRICS
-from ..scenario.params import START_YEAR
-from . import style
+from . import findings, style
+from .data import GROUPS, CompareData, RunData, load, quarter_label, years
 
 if TYPE_CHECKING:
-    from ..experiments.runner import RunResults
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-#: Key metrics per panel, by group.
+#: Key metrics per group, shown in the per-group panels of a run (2 x 2 each).
 KEY_METRICS = {
     "china": ["cn_tech_level", "cn_contract_share", "cn_developed_share", "cn_utilization"],
     "developed": ["dv_profit", "dv_licensing", "dv_barrier", "dv_cn_share"],
     "developing": ["dg_infrastructure", "dg_price_per_quality", "dg_default_rate", "dg_jobs"],
 }
 GAINS = ["gain_developed", "gain_developing", "gain_china"]
+#: Time-series panels of a comparison (2 x 3).
+COMPARE_PANELS = ["cn_tech_level", "cn_contract_share", "dv_cn_share", "dv_barrier",
+                  "dg_price_per_quality", "dg_default_rate"]
+#: Metrics in the key-differences chart of a comparison.
+KEY_DIFFERENCES = ["cn_tech_level", "cn_contract_share", "cn_markup", "cn_overseas_profit",
+                   "cn_developed_share", "dv_profit", "dv_licensing", "dv_third_party_revenue",
+                   "dv_barrier", "dg_infrastructure", "dg_price_per_quality", "dg_quality",
+                   "dg_default_rate", "dg_jobs"]
+
+#: How to read each figure (captions in the report and the notebook).
+FIGURE_NOTES = {
+    "triple_win": "How to read: each group's cumulative gain (bars: one scenario; dots: the paired "
+                  "difference of two) with its 95% confidence interval. A group wins where the "
+                  "whole interval is above zero.",
+    "gains": "How to read: cumulative gain of each group over time; the band holds 90% of the "
+             "replications.",
+    "timeseries_china": "How to read: China's key indicators over time (mean and 5-95% band).",
+    "timeseries_developed": "How to read: developed countries' key indicators over time.",
+    "timeseries_developing": "How to read: developing countries' key indicators over time.",
+    "gains_compare": "How to read: the gains over time in the scenario (colour) and in the "
+                     "reference (grey, dashed); the title says from when the difference is clear.",
+    "timeseries_compare": "How to read: key indicators, scenario (colour) against reference "
+                          "(grey, dashed); each panel title gives the paired difference at the "
+                          "end.",
+    "key_differences": "How to read: change of each key indicator relative to the reference, "
+                       "with its 95% confidence interval; open dots are not clearly different "
+                       "from zero.",
+}
+
+#: Characters per line of a figure title (22 pt on a 13.33 in slide).
+TITLE_WIDTH = 68
+BAND_NOTE = "line: mean; band: 5-95% range of {n} replications"
+
+
+# --------------------------------------------------------------------------------------------
+# helpers (``_years`` and ``_band`` are also used by sim.analysis.validation)
 
 
 def _years(steps: int) -> np.ndarray:
-    return START_YEAR + (np.arange(steps) + 1) / 4.0
+    return years(steps)
 
 
-def _band(ax, x, data, colour, label=None):
+def _band(ax: Axes, x: np.ndarray, data: np.ndarray, colour: str, label: str | None = None,
+          linestyle: Any = "-", alpha: float = 0.18) -> None:
+    """Mean line and 5-95% band over replications (rows of ``data``)."""
+    data = np.asarray(data, dtype=float)
     mean = data.mean(axis=0)
-    lo, hi = np.percentile(data, [5, 95], axis=0) if data.shape[0] > 1 else (mean, mean)
-    ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
-    ax.plot(x, mean, color=colour, linewidth=2.2, label=label)
+    if data.shape[0] > 1:
+        lo, hi = np.percentile(data, [5, 95], axis=0)
+        ax.fill_between(x, lo, hi, color=colour, alpha=alpha, linewidth=0)
+    ax.plot(x, mean, color=colour, linewidth=3.0, label=label, linestyle=linestyle)
 
 
-def run_figures(results: RunResults, out: Path, dpi: int = 200) -> list[Path]:
-    """Write ``timeseries_<group>.png`` and ``gains.png``; returns the paths."""
-    import matplotlib.pyplot as plt
-
-    style.apply()
-    out.mkdir(parents=True, exist_ok=True)
-    name = results.scenario.name
-    steps = results.scenario.run.steps
-    x = _years(steps)
-    paths = []
-    for group, names in KEY_METRICS.items():
-        fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
-        for ax, metric in zip(axes.ravel(), names, strict=True):
-            m = METRICS[metric]
-            _band(ax, x, results.series(metric), style.GROUP_COLOURS[group])
-            ax.set_title(m.label)
-            ax.set_ylabel(m.unit)
-        fig.suptitle(f"{style.GROUP_TITLES[group]}: {name} (mean and 5-95% of "
-                     f"{len(results.seeds)} replications)", fontsize=15)
-        fig.tight_layout()
-        p = out / f"timeseries_{group}.png"
-        fig.savefig(p, dpi=dpi)
-        plt.close(fig)
-        paths.append(p)
-    fig, ax = plt.subplots(figsize=(10, 6))
-    for g in GAINS:
-        _band(ax, x, results.series(g), style.GAIN_COLOURS[g], METRICS[g].label)
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_ylabel("USD bn, cumulative")
-    ax.set_title(f"Cumulative gains of the three groups: {name}")
-    ax.legend(loc="upper left")
-    fig.tight_layout()
-    p = out / "gains.png"
-    fig.savefig(p, dpi=dpi)
-    plt.close(fig)
-    paths.append(p)
-    return paths
+def _suptitle(fig: Figure, text: str) -> None:
+    fig.suptitle(textwrap.fill(text, TITLE_WIDTH), x=0.01, ha="left")
 
 
-def compare_figures(c, out: Path, dpi: int = 200) -> list[Path]:
-    """The three gains' paired differences with 95% CIs, and key time series of A against B."""
-    import matplotlib.pyplot as plt
+def _format_axis(ax: Axes, metric: str, x: np.ndarray | None = None) -> None:
+    """Percent ticks for shares, the unit as y label otherwise, whole years on x."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-    style.apply()
-    out.mkdir(parents=True, exist_ok=True)
-    a, b = c.a.scenario.name, c.b.scenario.name
-    paths = []
-    fig, ax = plt.subplots(figsize=(10, 5.5))
-    labels = ["Developed", "Developing", "China"]
-    for i, g in enumerate(GAINS):
+    unit = METRICS[metric].unit if metric in METRICS else ""
+    if findings.is_share(metric):
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    elif unit == "jobs":
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v / 1000:,.0f}k" if v else "0"))
+        ax.set_ylabel("jobs")
+    else:
+        ax.set_ylabel(unit.replace(", cumulative", ""))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
+    if x is not None:
+        _year_ticks(ax, x)
+
+
+def _year_ticks(ax: Axes, x: np.ndarray) -> None:
+    first, last = int(np.floor(x[0])), int(np.ceil(x[-1]))
+    step = 1 if last - first <= 6 else 2 if last - first <= 14 else 5
+    ax.set_xticks(range(first, last + 1, step))
+    ax.set_xlim(x[0] - 0.25, x[-1])
+
+
+def _direct_labels(ax: Axes, x_end: float, items: list[tuple[float, str, str]]) -> None:
+    """Labels at the right end of lines (no legend box over the data); nudged apart."""
+    lo, hi = ax.get_ylim()
+    gap = 0.09 * (hi - lo)
+    placed: list[float] = []
+    for y, text, colour in sorted(items):
+        if placed and y - placed[-1] < gap:
+            y = placed[-1] + gap
+        placed.append(y)
+        ax.annotate(text, xy=(x_end, y), xytext=(8, 0), textcoords="offset points",
+                    va="center", ha="left", color=colour, fontsize=16, fontweight="bold",
+                    annotation_clip=False)
+
+
+def _in_sentence(label: str) -> str:
+    """A metric label inside a sentence: "entry barrier", but "Chinese technology"."""
+    return label if label.split()[0] in ("Chinese", "China") else label[0].lower() + label[1:]
+
+
+def _two_lines(label: str, phrase: str, width: int) -> str:
+    return textwrap.fill(label, width) + "\n" + textwrap.fill(phrase, width)
+
+
+# --------------------------------------------------------------------------------------------
+# one run
+
+
+def fig_run_triple_win(r: RunData) -> Figure:
+    """The three cumulative gains at the end, with 95% confidence intervals."""
+    fig = style.new_figure()
+    ax = fig.add_subplot()
+    q = r.last_quarter
+    means, errs = [], []
+    for i, (_k, g, _title) in enumerate(GROUPS):
+        s = r.summary(g)
+        means.append(s["mean"])
+        errs.append([s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]])
+        ax.bar(i, s["mean"], color=style.GAIN_COLOURS[g], width=0.6)
+    err = np.array(errs).T
+    ax.errorbar(range(3), means, yerr=err, fmt="none", ecolor="black", elinewidth=2.5,
+                capsize=14, capthick=2.5)
+    top = max(max(m + e for m, e in zip(means, err[1], strict=True)), 0)
+    bottom = min(min(m - e for m, e in zip(means, err[0], strict=True)), 0)
+    span = (top - bottom) or 1.0
+    for i, (m, up) in enumerate(zip(means, err[1], strict=True)):
+        y = m + up if m >= 0 else m - err[0][i]
+        ax.annotate(f"USD {findings.fmt_number(m)} bn", xy=(i, y),
+                    xytext=(0, 10 if m >= 0 else -10), textcoords="offset points",
+                    ha="center", va="bottom" if m >= 0 else "top", fontsize=18,
+                    fontweight="bold")
+    ax.set_ylim(bottom - (0.15 * span if bottom < 0 else 0), top + 0.15 * span)
+    ax.axhline(0, color="black", linewidth=1.2)
+    ax.set_xticks(range(3), [t for _, _, t in GROUPS], fontsize=17)
+    ax.set_ylabel(f"cumulative gain by {q}, USD bn")
+    ax.grid(axis="x", visible=False)
+    ax.set_title(f"Mean and 95% confidence interval over {r.replications} replications",
+                 fontweight="normal", fontsize=16)
+    _suptitle(fig, findings.run_gains_title(r))
+    return fig
+
+
+def fig_run_gains(r: RunData) -> Figure:
+    """The three cumulative gains over time, labelled at their ends."""
+    fig = style.new_figure()
+    ax = fig.add_subplot()
+    x = years(r.steps)
+    items = []
+    for _k, g, title in GROUPS:
+        _band(ax, x, r.series[g], style.GAIN_COLOURS[g])
+        end = float(r.series[g][:, -1].mean())
+        items.append((end, f"{title}\nUSD {findings.fmt_number(end)} bn", style.GAIN_COLOURS[g]))
+    ax.axhline(0, color="black", linewidth=1.0)
+    _format_axis(ax, "gain_china", x)
+    ax.set_ylabel("cumulative gain, USD bn")
+    _direct_labels(ax, x[-1], items)
+    ax.set_title(BAND_NOTE.format(n=r.replications), fontweight="normal", fontsize=15)
+    best = max(GROUPS, key=lambda t: float(r.series[t[1]][:, -1].mean()))[2]
+    worst = min(GROUPS, key=lambda t: float(r.series[t[1]][:, -1].mean()))[2]
+    _suptitle(fig, f"{r.name}: {findings.possessive(best)} gain grows most, "
+              f"{findings.possessive(worst)} least by {r.last_quarter}")
+    return fig
+
+
+def _biggest_move(r: RunData, metrics: list[str]) -> int:
+    """Index of the metric whose mean path moves most, relative to its size (cumulative
+    metrics, which always grow, only when nothing else moves)."""
+    best, best_move = 0, -1.0
+    for i, m in enumerate(metrics):
+        mean = r.series[m].mean(axis=0)
+        start, end = float(mean[0]), float(mean[-1])
+        move = abs(end - start) / max(abs(start), abs(end), 1e-12)
+        if "cumulative" in METRICS[m].unit:
+            move = move * 1e-3
+        if move > best_move:
+            best, best_move = i, move
+    return best
+
+
+def fig_group_panels(r: RunData, group: str) -> Figure:
+    """Key metrics of one group over time (2 x 2), each titled with how it moves."""
+    fig = style.new_figure()
+    axes = fig.subplots(2, 2)
+    x = years(r.steps)
+    q = r.last_quarter
+    colour = style.GROUP_COLOURS[group]
+    phrases = []
+    for ax, metric in zip(axes.ravel(), KEY_METRICS[group], strict=True):
+        _band(ax, x, r.series[metric], colour)
+        label = METRICS[metric].label
+        phrase = findings.trend_phrase(metric, r.series[metric].mean(axis=0), q)
+        phrases.append((label, phrase))
+        ax.set_title(_two_lines(label, phrase, 44), fontsize=16)
+        _format_axis(ax, metric, x)
+        if ax.get_ylim()[0] > 0 and findings.is_share(metric):
+            ax.set_ylim(bottom=0)
+    label, phrase = phrases[_biggest_move(r, KEY_METRICS[group])]
+    _suptitle(fig, f"{style.GROUP_TITLES[group]} in {r.name}: {_in_sentence(label)} {phrase}")
+    fig.supxlabel(BAND_NOTE.format(n=r.replications), x=0.99, ha="right", fontsize=13,
+                  color="#444444")
+    return fig
+
+
+def run_figure_set(r: RunData) -> Iterator[tuple[str, Figure]]:
+    """The figures of one run, as (file stem, figure), in reading order."""
+    yield "triple_win", fig_run_triple_win(r)
+    yield "gains", fig_run_gains(r)
+    for group in KEY_METRICS:
+        yield f"timeseries_{group}", fig_group_panels(r, group)
+
+
+# --------------------------------------------------------------------------------------------
+# a comparison
+
+
+def paired_series(c: CompareData, metric: str) -> np.ndarray:
+    """Per-replication paths of B - A (replications x steps)."""
+    return c.b.series[metric] - c.a.series[metric]
+
+
+def ahead_from(c: CompareData, metric: str) -> tuple[str, int | None]:
+    """``("ahead"|"behind"|"unclear", first step)`` from which the 95% CI of B - A stays above
+    (or below) zero until the end."""
+    from ..experiments.stats import mean_ci
+
+    d = paired_series(c, metric)
+    cis = [mean_ci(d[:, t]) for t in range(d.shape[1])]
+    for sign, word in ((1, "ahead"), (-1, "behind")):
+        clear = [sign * (s["ci_low"] if sign > 0 else s["ci_high"]) > 0 for s in cis]
+        if clear and clear[-1]:
+            t = len(clear) - 1
+            while t > 0 and clear[t - 1]:
+                t -= 1
+            return word, t
+    return "unclear", None
+
+
+def fig_compare_triple_win(c: CompareData) -> Figure:
+    """Paired differences of the three gains with 95% CIs; the verdict on the right."""
+    fig = style.new_figure()
+    ax = fig.add_subplot()
+    q = c.a.last_quarter
+    right = []
+    marks = {"win": "✓ gains", "loss": "✗ loses", "unclear": "? not sure"}
+    for i, (_k, g, _title) in enumerate(GROUPS):
         d = c.metrics[g]
         colour = style.GAIN_COLOURS[g]
         ax.errorbar(d["delta"], i, xerr=[[d["delta"] - d["ci_low"]], [d["ci_high"] - d["delta"]]],
-                    fmt="o", color=colour, markersize=11, capsize=8, linewidth=2.5)
-    ax.axvline(0, color="black", linewidth=1)
-    ax.set_yticks(range(3), labels)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"paired difference in cumulative gain, USD bn ({b} - {a})")
-    winners = [lab for lab, g in zip(labels, ("developed", "developing", "china"), strict=True)
-               if c.verdict[g]]
-    if c.verdict["triple_win"]:
-        title = f"Triple win: {b} beats {a} for all three groups"
-    elif winners:
-        title = f"{b} vs {a}: gains for {', '.join(winners)} only"
-    else:
-        title = f"{b} vs {a}: no group gains with confidence"
-    ax.set_title(title)
-    fig.tight_layout()
-    p = out / "gains_difference.png"
-    fig.savefig(p, dpi=dpi)
-    plt.close(fig)
-    paths.append(p)
+                    fmt="o", color=colour, markersize=16, capsize=12, elinewidth=4, capthick=4)
+        right.append(f"{marks[findings.outcome(d)]}\n"
+                     f"{findings.fmt_delta(g, d['delta'])} "
+                     f"({findings.fmt_number(d['ci_low'])} to {findings.fmt_number(d['ci_high'])})")
+    ax.axvline(0, color="black", linewidth=1.5)
+    lo = min(0.0, *(c.metrics[g]["ci_low"] for g in GAINS))
+    hi = max(0.0, *(c.metrics[g]["ci_high"] for g in GAINS))
+    pad = 0.12 * ((hi - lo) or 1.0)
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_ylim(2.6, -0.6)
+    ax.set_yticks(range(3), [t for _, _, t in GROUPS], fontsize=18)
+    ax.grid(axis="y", visible=False)
+    twin = ax.twinx()
+    twin.set_ylim(ax.get_ylim())
+    twin.set_yticks(range(3), right, fontsize=16)
+    twin.tick_params(axis="y", length=0)
+    twin.grid(False)
+    twin.spines["right"].set_visible(False)
+    ax.set_xlabel(f"change in cumulative gain by {q}, USD bn ({c.b.name} minus {c.a.name})")
+    ax.set_title(f"Paired difference with 95% confidence interval, {c.replications} "
+                 "replications with common random numbers", fontweight="normal", fontsize=15)
+    _suptitle(fig, findings.compare_title(c))
+    return fig
 
-    names = ["gain_developed", "gain_developing", "gain_china", "cn_tech_level",
-             "cn_contract_share", "dg_price_per_quality"]
-    x = _years(c.a.scenario.run.steps)
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
-    for ax, metric in zip(axes.ravel(), names, strict=True):
-        _band(ax, x, c.a.series(metric), "#999999", a)
-        _band(ax, x, c.b.series(metric), "#0072B2", b)
-        ax.set_title(METRICS[metric].label)
-        ax.set_ylabel(METRICS[metric].unit)
-    axes[0, 0].legend(loc="upper left")
-    fig.suptitle(f"{b} against {a} (mean and 5-95% of {len(c.a.seeds)} paired replications)",
-                 fontsize=15)
-    fig.tight_layout()
-    p = out / "timeseries_compare.png"
-    fig.savefig(p, dpi=dpi)
-    plt.close(fig)
-    paths.append(p)
+
+def _ab_handles(c: CompareData, colour: str = "#222222") -> list[Any]:
+    from matplotlib.lines import Line2D
+
+    return [Line2D([], [], color=colour, linewidth=3, label=c.b.name),
+            Line2D([], [], color=style.REFERENCE_COLOUR, linewidth=3,
+                   linestyle=style.REFERENCE_DASH, label=f"{c.a.name} (reference)")]
+
+
+def fig_compare_gains(c: CompareData) -> Figure:
+    """The three gains over time, B (colour) against A (grey, dashed)."""
+    fig = style.new_figure()
+    axes = fig.subplots(1, 3, sharey=True)
+    x = years(c.a.steps)
+    parts = []
+    for ax, (_k, g, title) in zip(axes, GROUPS, strict=True):
+        _band(ax, x, c.a.series[g], style.REFERENCE_COLOUR, linestyle=style.REFERENCE_DASH)
+        _band(ax, x, c.b.series[g], style.GAIN_COLOURS[g])
+        d = c.metrics[g]
+        ax.set_title(_two_lines(title, findings.fmt_delta(g, d["delta"]) + " by "
+                                + c.a.last_quarter, 24), fontsize=16)
+        _format_axis(ax, g, x)
+        ax.set_ylabel("cumulative gain, USD bn" if ax is axes[0] else "")
+        word, t = ahead_from(c, g)
+        name = title if title == "China" else title.split()[0].lower()
+        if word != "unclear" and t is not None:
+            parts.append((word, name, quarter_label(t)[:4]))
+    from matplotlib.lines import Line2D
+
+    note = Line2D([], [], linestyle="none",
+                  label="ahead from: the paired 95% CI excludes 0 from then on")
+    wide = len(c.a.name) + len(c.b.name) > 50  # long names: one entry per row
+    fig.legend(handles=[*_ab_handles(c), note], loc="outside lower center", ncol=1 if wide else 3,
+               fontsize=14)
+    if len(parts) == 3 and len({(w, y) for w, _n, y in parts}) == 1:
+        word, _n, year = parts[0]
+        head = f"{c.b.name} vs {c.a.name}: {word} for all three groups from {year}"
+    elif parts:
+        ahead = [f"{n} from {y}" for w, n, y in parts if w == "ahead"]
+        behind = [f"{n} from {y}" for w, n, y in parts if w == "behind"]
+        head = f"{c.b.name} vs {c.a.name}: "
+        head += "; ".join(([f"ahead for {', '.join(ahead)}"] if ahead else [])
+                          + ([f"behind for {', '.join(behind)}"] if behind else []))
+    else:
+        head = f"{c.b.name} and {c.a.name}: no group is clearly ahead by {c.a.last_quarter}"
+    _suptitle(fig, head)
+    return fig
+
+
+def _relative(d: dict[str, float]) -> tuple[float, float, float] | None:
+    base = abs(d.get("a", 0.0))
+    if base < 1e-9:
+        return None
+    return 100 * d["delta"] / base, 100 * d["ci_low"] / base, 100 * d["ci_high"] / base
+
+
+def _biggest_change(c: CompareData, metrics: list[str]) -> str:
+    best = None
+    for m in metrics:
+        d = c.metrics[m]
+        rel = _relative(d)
+        if rel is None or findings.outcome(d) == "unclear":
+            continue
+        if best is None or abs(rel[0]) > abs(best[1]):
+            best = (m, rel[0])
+    if best is None:
+        return f"{c.b.name} vs {c.a.name}: no key indicator changes clearly"
+    m, pct = best
+    verb = "raises" if pct > 0 else "lowers"
+    return (f"{c.b.name}'s biggest effect: it {verb} the {_in_sentence(METRICS[m].label)} by "
+            f"{abs(pct):.0f}% against {c.a.name}")
+
+
+def fig_compare_panels(c: CompareData) -> Figure:
+    """Key metrics over time, B against A, each titled with the paired difference."""
+    fig = style.new_figure()
+    axes = fig.subplots(2, 3)
+    x = years(c.a.steps)
+    for ax, metric in zip(axes.ravel(), COMPARE_PANELS, strict=True):
+        colour = style.GROUP_COLOURS.get(METRICS[metric].group, "#222222")
+        _band(ax, x, c.a.series[metric], style.REFERENCE_COLOUR, linestyle=style.REFERENCE_DASH)
+        _band(ax, x, c.b.series[metric], colour)
+        d = c.metrics[metric]
+        phrase = ("no clear difference" if findings.outcome(d) == "unclear"
+                  else f"{findings.fmt_delta(metric, d['delta'])} by {c.a.last_quarter}")
+        ax.set_title(_two_lines(METRICS[metric].label, phrase, 30), fontsize=15)
+        _format_axis(ax, metric, x)
+        if findings.is_share(metric) and ax.get_ylim()[0] > 0:
+            ax.set_ylim(bottom=0)
+    fig.legend(handles=_ab_handles(c), loc="outside lower center", ncol=2, fontsize=16)
+    _suptitle(fig, _biggest_change(c, COMPARE_PANELS))
+    return fig
+
+
+def fig_key_differences(c: CompareData) -> Figure:
+    """Relative change (B - A, % of A) of the key metrics with 95% CIs, by group."""
+    fig = style.new_figure()
+    ax = fig.add_subplot()
+    rows, skipped = [], []
+    for m in KEY_DIFFERENCES:
+        rel = _relative(c.metrics[m])
+        (rows.append((m, rel)) if rel is not None else skipped.append(m))
+    counts = {"up": 0, "down": 0, "unclear": 0}
+    for i, (m, (mid, lo, hi)) in enumerate(rows):
+        colour = style.GROUP_COLOURS.get(METRICS[m].group, "#222222")
+        clear = findings.outcome(c.metrics[m]) != "unclear"
+        counts["up" if clear and mid > 0 else "down" if clear else "unclear"] += 1
+        ax.errorbar(mid, i, xerr=[[mid - lo], [hi - mid]], fmt="o", color=colour, markersize=11,
+                    capsize=6, elinewidth=3, markerfacecolor=colour if clear else "white",
+                    markeredgewidth=2.5)
+    ax.axvline(0, color="black", linewidth=1.3)
+    ax.set_yticks(range(len(rows)), [METRICS[m].label for m, _ in rows], fontsize=14)
+    for tick, (m, _) in zip(ax.get_yticklabels(), rows, strict=True):
+        tick.set_color(style.GROUP_COLOURS.get(METRICS[m].group, "#222222"))
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(f"change with {c.b.name}, % of {c.a.name}'s value by {c.a.last_quarter}")
+    note = "filled: 95% CI excludes zero; open: no clear change"
+    if skipped:
+        note += "; not shown (zero in reference): " + ", ".join(METRICS[m].label for m in skipped)
+    ax.set_title(textwrap.fill(note, 110), fontweight="normal", fontsize=13)
+    _suptitle(fig, f"{c.b.name} vs {c.a.name}: {counts['up']} key indicators rise, "
+              f"{counts['down']} fall, {counts['unclear']} show no clear change")
+    return fig
+
+
+def compare_figure_set(c: CompareData) -> Iterator[tuple[str, Figure]]:
+    """The figures of a comparison, as (file stem, figure), in reading order."""
+    yield "triple_win", fig_compare_triple_win(c)
+    yield "gains_compare", fig_compare_gains(c)
+    yield "timeseries_compare", fig_compare_panels(c)
+    yield "key_differences", fig_key_differences(c)
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+
+
+def _write(figs: Iterator[tuple[str, Figure]], out: Path, dpi: int = style.DPI) -> list[Path]:
+    paths: list[Path] = []
+    while True:
+        with style.context():
+            try:
+                stem, fig = next(figs)
+            except StopIteration:
+                break
+            paths += style.save(fig, Path(out), stem, dpi=dpi)
     return paths
+
+
+def run_figures(results: Any, out: Path, dpi: int = style.DPI) -> list[Path]:
+    """Write the figures of a run (a :class:`RunData` or an in-memory ``RunResults``) into
+    ``out``, as PNG and SVG; returns the paths."""
+    data = results if isinstance(results, RunData) else RunData.from_results(results)
+    return _write(run_figure_set(data), out, dpi)
+
+
+def compare_figures(c: Any, out: Path, dpi: int = style.DPI) -> list[Path]:
+    """Write the figures of a comparison (a :class:`CompareData` or an in-memory
+    ``Comparison``) into ``out``, as PNG and SVG; returns the paths."""
+    data = c if isinstance(c, CompareData) else CompareData.from_comparison(c)
+    return _write(compare_figure_set(data), out, dpi)
+
+
+def plot_folder(folder: Path, out: Path | None = None) -> list[Path]:
+    """Read a run or compare folder from disk and (re)draw its figures into ``out``
+    (default ``folder/figures``)."""
+    data = load(folder)
+    out = Path(out) if out is not None else Path(folder) / "figures"
+    if isinstance(data, CompareData):
+        return compare_figures(data, out)
+    return run_figures(data, out)

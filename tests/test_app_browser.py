@@ -1,0 +1,266 @@
+"""The classroom page in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+``triplewin app`` runs in a subprocess on a free loopback port. The page must load with no
+console error and no request to any host but this machine's; its sliders must be the levers of
+``sim.scenario.params``; moving a lever and running must change a chart; a screenshot (saved in
+``test-artifacts/``) must show drawn charts, checked pixel by pixel. The report of a comparison is
+opened from disk too: no request may leave the file.
+
+Playwright never downloads a browser here: it drives ``/usr/bin/chromium`` (``.ci/run`` installs
+Debian's package when it is missing). Without Chromium or Playwright the tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; .ci/run does it)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="playwright is not installed (pip install -e '.[test]')")
+for _module in ("starlette", "uvicorn"):
+    pytest.importorskip(_module, reason=f"{_module} is not installed (pip install -e '.[app]')")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``triplewin app`` on a free loopback port; yields its address."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("app") / "server.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    with log.open("w") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", "app", str(ROOT / "scenarios" / "baseline.yaml"),
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=log.parent, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the app did not start:\n{log.read_text()}")
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    """Headless Debian Chromium with a fresh profile."""
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as pw:
+        try:
+            context = pw.chromium.launch_persistent_context(
+                str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                viewport={"width": 1366, "height": 900})
+        except sync_api.Error as e:  # e.g. a Chromium too old or too new for this Playwright
+            pytest.skip(f"Playwright cannot start {CHROMIUM}: {str(e).splitlines()[0]}")
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+class Watch:
+    """Every request, console error and page error of a page."""
+
+    def __init__(self, page) -> None:
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("console", lambda m: self.errors.append(f"console: {m.text}")
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+
+    def outside(self, allowed_schemes: tuple[str, ...] = ("data",)) -> list[str]:
+        bad = []
+        for url in self.requests:
+            u = urlparse(url)
+            if u.scheme in allowed_schemes:
+                continue
+            if u.scheme not in ("http", "https", "ws") or u.hostname not in LOCAL_HOSTS:
+                bad.append(url)
+        return bad
+
+
+def _canvas_png(page, selector: str) -> str:
+    """What a canvas shows, as a PNG data URL read inside the page."""
+    return page.eval_on_selector(selector, "c => c.toDataURL('image/png')")
+
+
+def _drawn(rgb: np.ndarray) -> tuple[float, int]:
+    """Share of non-background pixels and number of distinct colours of an RGB image."""
+    p = rgb.astype(np.uint32)
+    ink = (p.min(axis=2) < 235).mean()
+    colours = len(np.unique((p[..., 0] << 16) | (p[..., 1] << 8) | p[..., 2]))
+    return float(ink), colours
+
+
+def _has_colour(rgb: np.ndarray, hex_colour: str, tol: int = 40, least: int = 30) -> bool:
+    target = np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(rgb.astype(int) - target).max(axis=2) <= tol).sum()) >= least
+
+
+def _run_to_end(page) -> None:
+    page.select_option("#speed", "0")
+    page.click("#run")
+    page.wait_for_function("document.querySelector('#clock').textContent.includes('(done)')",
+                           timeout=90_000)
+
+
+def test_page_offline_levers_charts_and_verdict(server: str, browser) -> None:
+    from PIL import Image
+
+    from sim.plotting.palette import GAIN_COLOURS
+    from sim.scenario.params import LEVERS
+
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(server)
+    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+
+    # one slider per lever, from the schema; values from the scenario file
+    sliders = page.eval_on_selector_all(
+        "input[type=range]", "els => els.map(e => [e.dataset.lever, +e.min, +e.max, +e.value])")
+    assert [s[0] for s in sliders] == list(LEVERS)
+    for name, lo, hi, _v in sliders:
+        assert (lo, hi) == (LEVERS[name].low, LEVERS[name].high)
+    values = {s[0]: s[3] for s in sliders}
+    assert values["joint_bidding"] == pytest.approx(0.2)  # scenarios/baseline.yaml
+    assert page.eval_on_selector_all("#scenario option", "os => os.length") >= 10
+    assert page.input_value("#scenario") and "baseline" in page.inner_text("#about")
+
+    # run the baseline to the end and remember the charts
+    _run_to_end(page)
+    before = {c: _canvas_png(page, f"#chart-{c} canvas") for c in ("gains", "shares", "tech")}
+    point_before = page.inner_text("#point tbody")
+    assert "2024Q4" in page.inner_text("#clock")
+
+    # a student moves a lever with the keyboard, resets and runs again: the charts change
+    page.focus("#in-third_party_cooperation")
+    page.keyboard.press("End")
+    assert float(page.input_value("#in-third_party_cooperation")) == 1.0
+    page.wait_for_function("document.querySelector('#out-third_party_cooperation')"
+                           ".textContent === '1.00'")
+    page.click("#reset")
+    page.wait_for_function("document.querySelector('#clock').textContent.includes('step 0 ')")
+    _run_to_end(page)
+    for c, old in before.items():
+        assert _canvas_png(page, f"#chart-{c} canvas") != old, f"chart {c} did not change"
+    assert page.inner_text("#point tbody") != point_before
+
+    # the verdict with replications: the paired comparison with CIs
+    page.select_option("#reps", "3")
+    page.click("#verdict-btn")
+    page.wait_for_selector("#verdict-result .headline", timeout=90_000)
+    verdict = page.inner_text("#verdict-result")
+    assert "triple win" in verdict.lower() and "3 replications" in verdict
+    assert page.eval_on_selector_all("#verdict-result tbody tr", "rs => rs.length") == 3
+    assert "third_party_cooperation = 1" in verdict
+
+    # the screenshot shows drawn charts, not a blank page
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "app.png"
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shot), full_page=True)
+    box = page.locator("#chart-gains").bounding_box()  # page coordinates at scroll 0
+    with Image.open(shot) as im:
+        assert im.size[0] == 1366 and im.size[1] > 900
+        rgb = np.asarray(im.convert("RGB"))
+    x0, y0 = int(box["x"]), int(box["y"])
+    chart = rgb[y0:y0 + int(box["height"]), x0:x0 + int(box["width"])]
+    ink, colours = _drawn(chart)
+    assert ink > 0.02 and colours > 30, (ink, colours)
+    for colour in GAIN_COLOURS.values():
+        assert _has_colour(chart, colour), colour
+    whole_ink, _ = _drawn(rgb)
+    assert whole_ink > 0.05
+
+    assert watch.errors == []
+    assert watch.outside() == [], "requests left the machine"
+    assert any(urlparse(u).path == "/static/charts.js" for u in watch.requests)
+    page.close()
+
+
+def test_bad_requests_are_answered_not_crashed(server: str, browser) -> None:
+    page = browser.new_page()
+    api = page.request
+    r = api.post(server + "api/runs", data={"scenario": "../../etc/passwd"})
+    assert r.status == 400 and "unknown scenario" in r.json()["error"]
+    run = api.post(server + "api/runs", data={}).json()
+    r = api.post(server + f"api/runs/{run['id']}/lever", data={"name": "joint_bidding",
+                                                               "value": 7})
+    assert r.status == 400 and "out of range" in r.json()["error"]
+    r = api.post(server + f"api/runs/{run['id']}/lever", data={"name": "nope", "value": 0.1})
+    assert r.status == 400 and "unknown lever" in r.json()["error"]
+    r = api.post(server + "api/runs/0000/step", data={"n": 1})
+    assert r.status == 404
+    r = api.post(server + f"api/runs/{run['id']}/step", data={"n": 3}).json()
+    assert r["step"] == 3 and len(r["live"]["gain_china"]) == 3
+    page.close()
+
+
+def test_report_opens_offline(browser, tmp_path: Path) -> None:
+    """A report from disk: its figures are embedded, nothing else is fetched."""
+    from PIL import Image
+
+    from sim.experiments.compare import compare, write_comparison
+    from sim.report import write_report
+    from sim.scenario.load import load_scenario
+
+    sc = ROOT / "scenarios"
+    c = compare(load_scenario(sc / "no-cooperation.yaml", steps=8, replications=3),
+                load_scenario(sc / "third-party-cooperation.yaml", steps=8, replications=3))
+    folder = write_comparison(c, out_dir=tmp_path / "cmp", plots=False)
+    report = write_report(folder)
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(report.as_uri())
+    page.wait_for_load_state("load")
+    widths = page.eval_on_selector_all("figure img", "is => is.map(i => i.naturalWidth)")
+    assert len(widths) == 4 and min(widths) > 500, "figures did not render"
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    page.screenshot(path=str(shot), full_page=True)
+    with Image.open(shot) as im:
+        ink, colours = _drawn(np.asarray(im.convert("RGB")))
+    assert ink > 0.02 and colours > 30
+    assert watch.errors == []
+    assert [u for u in watch.requests if not u.startswith(("file:", "data:"))] == []
+    page.close()
+    shutil.copy(report, ARTIFACTS / "report.html")
