@@ -15,12 +15,8 @@ A) and ``key_differences`` (relative change of the key metrics with 95% CIs).
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import textwrap
-import threading
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -244,18 +240,12 @@ def fig_group_panels(r: RunData, group: str) -> Figure:
     return fig
 
 
-def run_figure_jobs(r: RunData) -> list[tuple[str, Callable[[], Figure]]]:
-    """The figures of one run, as (file stem, function drawing it), in reading order."""
-    jobs: list[tuple[str, Callable[[], Figure]]] = [
-        ("triple_win", partial(fig_run_triple_win, r)), ("gains", partial(fig_run_gains, r))]
-    jobs += [(f"timeseries_{g}", partial(fig_group_panels, r, g)) for g in KEY_METRICS]
-    return jobs
-
-
 def run_figure_set(r: RunData) -> Iterator[tuple[str, Figure]]:
     """The figures of one run, as (file stem, figure), in reading order."""
-    for stem, make in run_figure_jobs(r):
-        yield stem, make()
+    yield "triple_win", fig_run_triple_win(r)
+    yield "gains", fig_run_gains(r)
+    for group in KEY_METRICS:
+        yield f"timeseries_{group}", fig_group_panels(r, group)
 
 
 # --------------------------------------------------------------------------------------------
@@ -445,18 +435,12 @@ def fig_key_differences(c: CompareData) -> Figure:
     return fig
 
 
-def compare_figure_jobs(c: CompareData) -> list[tuple[str, Callable[[], Figure]]]:
-    """The figures of a comparison, as (file stem, function drawing it), in reading order."""
-    return [("triple_win", partial(fig_compare_triple_win, c)),
-            ("gains_compare", partial(fig_compare_gains, c)),
-            ("timeseries_compare", partial(fig_compare_panels, c)),
-            ("key_differences", partial(fig_key_differences, c))]
-
-
 def compare_figure_set(c: CompareData) -> Iterator[tuple[str, Figure]]:
     """The figures of a comparison, as (file stem, figure), in reading order."""
-    for stem, make in compare_figure_jobs(c):
-        yield stem, make()
+    yield "triple_win", fig_compare_triple_win(c)
+    yield "gains_compare", fig_compare_gains(c)
+    yield "timeseries_compare", fig_compare_panels(c)
+    yield "key_differences", fig_key_differences(c)
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,49 +459,18 @@ def _write(figs: Iterator[tuple[str, Figure]], out: Path, dpi: int = style.DPI) 
     return paths
 
 
-#: The figure jobs of the current parallel write, inherited by forked workers.
-_JOBS: list[tuple[str, Callable[[], Figure]]] = []
-
-
-def _draw_job(i: int, out: Path, dpi: int) -> list[Path]:
-    stem, make = _JOBS[i]
-    with style.context():
-        return style.save(make(), out, stem, dpi=dpi)
-
-
-def _write_jobs(jobs: list[tuple[str, Callable[[], Figure]]], out: Path,
-                dpi: int = style.DPI) -> list[Path]:
-    """Draw and save the figures, in two forked processes when that is safe and useful (each
-    figure takes about a second at 200 dpi), else one after the other. Same files either way."""
-    global _JOBS
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    workers = min(len(jobs), os.cpu_count() or 1, 4)
-    forkable = ("fork" in multiprocessing.get_all_start_methods()
-                and threading.active_count() == 1 and workers > 1)
-    if not forkable:
-        return _write(((stem, make()) for stem, make in jobs), out, dpi)
-    _JOBS = jobs
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.starmap(_draw_job, [(i, out, dpi) for i in range(len(jobs))])
-    finally:
-        _JOBS = []
-    return [p for part in parts for p in part]
-
-
 def run_figures(results: Any, out: Path, dpi: int = style.DPI) -> list[Path]:
     """Write the figures of a run (a :class:`RunData` or an in-memory ``RunResults``) into
     ``out``, as PNG and SVG; returns the paths."""
     data = results if isinstance(results, RunData) else RunData.from_results(results)
-    return _write_jobs(run_figure_jobs(data), out, dpi)
+    return _write(run_figure_set(data), out, dpi)
 
 
 def compare_figures(c: Any, out: Path, dpi: int = style.DPI) -> list[Path]:
     """Write the figures of a comparison (a :class:`CompareData` or an in-memory
     ``Comparison``) into ``out``, as PNG and SVG; returns the paths."""
     data = c if isinstance(c, CompareData) else CompareData.from_comparison(c)
-    return _write_jobs(compare_figure_jobs(data), out, dpi)
+    return _write(compare_figure_set(data), out, dpi)
 
 
 def plot_folder(folder: Path, out: Path | None = None) -> list[Path]:
