@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from .mechanisms.location import JOBS_DEV, JOBS_PARK
+from .schedule import OVERCAPACITY_MASK as _OVER
+
 if TYPE_CHECKING:
     from .model import TripleWinModel
 
@@ -198,9 +201,6 @@ def gains(m: TripleWinModel) -> dict[str, float]:
 
 def compute(m: TripleWinModel) -> dict[str, float]:
     """Every metric at the end of the current step."""
-    from .mechanisms.location import JOBS_DEV, JOBS_PARK
-    from .schedule import _OVER
-
     cn, h, c = m.cn, m.hosts, m.cum
     cap = cn.capacity
     total_cap = max(float(cap.sum()), 1e-12)

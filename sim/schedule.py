@@ -83,7 +83,8 @@ SCREENING_COORDINATION = 0.5
 WAGE_DG, WAGE_DV = 1.25e-6, 1.5e-5
 
 _HIGH = np.array([s in HIGH_END for s in SECTORS])
-_OVER = np.array([s in OVERCAPACITY for s in SECTORS])
+#: Overcapacity sectors (steel, cement, flat glass) as a mask over sector indices.
+OVERCAPACITY_MASK = np.array([s in OVERCAPACITY for s in SECTORS])
 _POWER = SECTORS.index("power")
 
 
@@ -103,7 +104,7 @@ def environment(m: TripleWinModel) -> None:
     m.flow = {}
     if m.step_index > 0:
         m.labour_index *= 1.0 + m.uncertainty("labour_cost_growth")
-    initial = np.where(_OVER, m.uncertainty("initial_utilization"),
+    initial = np.where(OVERCAPACITY_MASK, m.uncertainty("initial_utilization"),
                        env_m.HIGH_END_UTILIZATION)
     m.utilization = env_m.home_utilization(m.uncertainty("domestic_demand"), initial,
                                            m.uncertainty("demand_sensitivity"))
@@ -384,7 +385,7 @@ def pay(m: TripleWinModel) -> None:
     c["fund_loss"] += float(fund_loss.sum())
     # idle overcapacity put to work: Chinese work in overcapacity sectors done at home
     home_share = cn.cap_home / np.maximum(cn.capacity, 1e-12)
-    over = _OVER[cn.sector]
+    over = OVERCAPACITY_MASK[cn.sector]
     home_work = cn.revenue * home_share
     m.home_work = sum_by(cn.sector, home_work, len(SECTORS))
     idle = cn.cap_home * (1.0 - m.utilization[cn.sector])

@@ -60,11 +60,6 @@ class HostEconomy(mesa.Agent):
     def kind(self) -> str:
         return "developed" if self.developed else "developing"
 
-    def screening_signal(self) -> float:
-        """The Chinese share this host screens on: its own trailing-year share mixed with the
-        developed markets' as a whole (see ``HostEconomies.respond``)."""
-        return float(self.model.host_cn_share[self.index])
-
 
 def respond(hosts: HostEconomies, *, cn_share: np.ndarray, threshold: float, response: float,
             bit_effect: float) -> None:

@@ -172,9 +172,9 @@ class LiveRun:
         """Move a lever from now on, in the live model and (unless pinned) in the reference."""
         v = check_lever(name, value)
         self.overrides[name] = v
-        self.model.levers[name] = v
+        self.model.set_lever(name, v)
         if name not in self.pins:
-            self.reference.levers[name] = v
+            self.reference.set_lever(name, v)
 
     def step(self, n: int = 1) -> None:
         """Advance both models ``n`` quarters (not past the end of the run)."""
