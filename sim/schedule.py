@@ -158,12 +158,12 @@ def bid(m: TripleWinModel) -> None:
     idle = _idle_share(m)
     looks = 1.0 + LOOKS_IDLE * idle
     u_cn = np.where(np.arange(LOOKS_CN)[None, :] < looks[:, None], u_cn, np.nan)
-    firm, ti = bidding.sample_candidates(u_cn, cn.sector, cn.active, t.sector)
+    firm, ti = bidding.sample_candidates(u_cn, cn.sector, cn.active, t.sector, t.by_sector)
     # a local plant gives a firm one more look, at its plant host's tenders
     u_local = rng.random(cn.n)
     with_plant = np.flatnonzero(cn.active & (cn.dev_host >= 0))
     lf, lt = bidding.sample_local(u_local, with_plant, cn.sector, cn.dev_host[with_plant],
-                                  t.sector, t.host)
+                                  t.sector, t.host, t.by_sector)
     if lf.size:
         key = bidding.unique_sorted(np.concatenate([firm, lf]).astype(np.int64) * (t.n + 1)
                                     + np.concatenate([ti, lt]))
@@ -194,7 +194,8 @@ def bid(m: TripleWinModel) -> None:
     cn_bids.cn_frac[:] = 1.0
 
     # developed firms decide: a risk-adjusted margin above their bid cost
-    dfirm, dti = bidding.sample_candidates(u_dv, dv.sector, np.ones(dv.n, bool), t.sector)
+    dfirm, dti = bidding.sample_candidates(u_dv, dv.sector, np.ones(dv.n, bool), t.sector,
+                                             t.by_sector)
     d_util = df.bid_utility(exp_loss[t.host[dti]])
     dkeep = (d_util > 0) & (dv.tech[dfirm] >= t.min_tech[dti])
     dfirm, dti = dfirm[dkeep], dti[dkeep]
@@ -208,9 +209,11 @@ def bid(m: TripleWinModel) -> None:
     n_cn_sep = np.bincount(cn_bids.tender, minlength=t.n)
     m.flow["tenders_with_cn"] = float((n_cn_sep > 0).sum())
 
-    # industrial associations merge Chinese bids on coordinated tenders
-    for assoc in m.associations:
-        bids = assoc.coordinate(bids, t.coordinated, t.sector)
+    # industrial associations merge Chinese bids on the coordinated tenders of their sectors
+    # (all associations in one pass)
+    covered = np.zeros(len(SECTORS), bool)
+    covered[m.associations.get("sector")] = True
+    bids = bidding.merge_chinese_bids(bids, t.coordinated & covered[t.sector], t.sector)
     # separate Chinese bids as hosts receive them (a consortium counts once)
     live_cn = bids.live & bids.is_cn
     m.flow["cn_separate_bids"] = float(live_cn.sum())

@@ -9,8 +9,6 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from ..mechanisms import bidding
-
 #: How much each sector's tenders depend on technical standards; the CEC's standards work makes
 #: power the sector where integration matters most (China Brief 15(18), *Internally*; F17).
 STANDARDS_WEIGHT = {"steel": 0.3, "cement": 0.3, "flat_glass": 0.3, "rail": 0.6, "power": 1.0,
@@ -43,8 +41,3 @@ class IndustrialAssociation(mesa.Agent):
         """
         return (COMPLIANCE_PENALTY * self.standards_weight
                 * (1.0 - self.model.lever("standards_integration")))
-
-    def coordinate(self, bids: bidding.Bids, coordinated: np.ndarray,
-                   tender_sector: np.ndarray) -> bidding.Bids:
-        """Merge this sector's Chinese bids on coordinated tenders into consortium bids."""
-        return bidding.merge_chinese_bids(bids, coordinated, self.sector, tender_sector)

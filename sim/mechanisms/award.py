@@ -34,16 +34,19 @@ def best_per_tender(tender: np.ndarray, score: np.ndarray, eligible: np.ndarray,
                     n_tenders: int) -> np.ndarray:
     """Row of the winning bid for each tender, -1 where no eligible bid exists.
 
-    One lexsort over (tender, -score): the first row of each tender's block wins. Ties go to the
-    lower row, which is deterministic.
+    Two unbuffered reductions, no sort: the best score of each tender, then the lowest row that
+    reaches it (ties go to the lower row, which is deterministic).
     """
     rows = np.flatnonzero(eligible)
     winner = np.full(n_tenders, -1, dtype=np.int64)
     if rows.size == 0:
         return winner
-    order = rows[np.lexsort((-score[rows], tender[rows]))]
-    t = tender[order]
-    first = np.ones(order.size, bool)
-    first[1:] = t[1:] != t[:-1]
-    winner[t[first]] = order[first]
+    t, s = tender[rows], score[rows]
+    best = np.full(n_tenders, -np.inf)
+    np.fmax.at(best, t, s)
+    top = s == best[t]
+    first = np.full(n_tenders, rows[-1] + 1, dtype=np.int64)
+    np.minimum.at(first, t[top], rows[top])
+    has = first <= rows[-1]
+    winner[has] = first[has]
     return winner

@@ -52,17 +52,18 @@ class Bids:
 
     @classmethod
     def concat(cls, parts: list[Bids]) -> Bids:
-        offsets = np.cumsum([0] + [p.n for p in parts[:-1]])
-        out = {}
-        for f in fields(cls):
-            arrays = []
-            for off, p in zip(offsets, parts, strict=True):
-                a = getattr(p, f.name)
-                if f.name == "parent":
-                    a = np.where(a >= 0, a + off, -1)
-                arrays.append(a)
-            out[f.name] = np.concatenate(arrays)
+        """The rows of ``parts`` one after the other (``parent`` indices shifted)."""
+        out = {name: np.concatenate([getattr(p, name) for p in parts])
+               for name in _FIELDS if name != "parent"}
+        parents, off = [], 0
+        for p in parts:
+            parents.append(np.where(p.parent >= 0, p.parent + off, -1) if off else p.parent)
+            off += p.n
+        out["parent"] = np.concatenate(parents)
         return cls(**out)
+
+
+_FIELDS = tuple(f.name for f in fields(Bids))
 
 
 def empty_like_bids(n: int) -> dict[str, np.ndarray]:
@@ -85,25 +86,24 @@ def unique_sorted(key: np.ndarray) -> np.ndarray:
 
 
 def sample_candidates(u: np.ndarray, firm_sector: np.ndarray, eligible: np.ndarray,
-                      tender_sector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                      tender_sector: np.ndarray, by_sector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each eligible firm looks at ``u.shape[1]`` tenders of its own sector, drawn uniformly.
 
     ``u`` is a fixed-size array of uniforms (firms x looks), so the draw does not depend on how
-    many firms are eligible; a NaN entry is a look the firm does not take. Returns (firm, tender)
-    pairs without duplicates. Linear in the number
-    of firms: no firm scans every tender.
+    many firms are eligible; a NaN entry is a look the firm does not take. ``by_sector`` orders
+    the tenders by sector, then host (``Tenders.by_sector``). Returns (firm, tender) pairs
+    without duplicates. Linear in the number of firms: no firm scans every tender.
     """
-    order = np.argsort(tender_sector, kind="stable")
     n_sectors = int(max(tender_sector.max(initial=-1), firm_sector.max(initial=-1))) + 1
     counts = np.bincount(tender_sector, minlength=n_sectors)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     firm = np.repeat(np.arange(u.shape[0]), u.shape[1])
-    s = firm_sector[firm]
-    c = counts[s]
     uu = u.ravel()
-    ok = eligible[firm] & (c > 0) & ~np.isnan(uu)
-    pick = starts[s] + np.floor(np.nan_to_num(uu) * np.maximum(c, 1)).astype(np.int64)
-    firm, tender = firm[ok], order[np.minimum(pick[ok], order.size - 1)] if order.size else pick[ok]
+    ok = eligible[firm] & (counts[firm_sector[firm]] > 0) & ~np.isnan(uu)
+    firm, uu = firm[ok], uu[ok]
+    s = firm_sector[firm]
+    pick = starts[s] + np.floor(uu * counts[s]).astype(np.int64)
+    tender = by_sector[np.minimum(pick, by_sector.size - 1)] if by_sector.size else pick
     if firm.size:
         key = unique_sorted(firm.astype(np.int64) * (tender_sector.size + 1) + tender)
         firm, tender = key // (tender_sector.size + 1), key % (tender_sector.size + 1)
@@ -112,42 +112,46 @@ def sample_candidates(u: np.ndarray, firm_sector: np.ndarray, eligible: np.ndarr
 
 def sample_local(u: np.ndarray, firm: np.ndarray, firm_sector: np.ndarray,
                  firm_host: np.ndarray, tender_sector: np.ndarray,
-                 tender_host: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                 tender_host: np.ndarray, by_sector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Firms with a plant in a host look at one tender of their sector in that host.
 
     ``firm`` lists the firms with a plant, ``firm_host`` their plant's host; ``u`` one uniform
-    per firm of the whole population. Returns (firm, tender) pairs.
+    per firm of the whole population; ``by_sector`` orders the tenders by sector, then host.
+    Returns (firm, tender) pairs.
     """
     if firm.size == 0 or tender_sector.size == 0:
         return firm[:0], firm[:0]
     n_hosts = int(max(tender_host.max(), firm_host.max())) + 1
-    key = tender_sector.astype(np.int64) * n_hosts + tender_host
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
+    sorted_key = tender_sector[by_sector].astype(np.int64) * n_hosts + tender_host[by_sector]
     fkey = firm_sector[firm].astype(np.int64) * n_hosts + firm_host
     lo = np.searchsorted(sorted_key, fkey, side="left")
     hi = np.searchsorted(sorted_key, fkey, side="right")
     has = hi > lo
     pick = lo + np.floor(u[firm] * (hi - lo)).astype(np.int64)
-    return firm[has], order[np.minimum(pick[has], order.size - 1)]
+    return firm[has], by_sector[np.minimum(pick[has], by_sector.size - 1)]
 
 
-def merge_chinese_bids(bids: Bids, coordinated: np.ndarray, sector: int,
-                       tender_sector: np.ndarray) -> Bids:
-    """An association merges the Chinese bids of one sector's coordinated tenders.
+def merge_chinese_bids(bids: Bids, coordinated: np.ndarray, tender_sector: np.ndarray) -> Bids:
+    """Associations merge the Chinese bids on coordinated tenders into consortium bids.
 
-    The consortium pools capacity, bids with the best member technology and brand and the
-    capacity-weighted cost, and its members stop undercutting each other. Members stay as dead
-    rows pointing at the consortium row.
+    On each coordinated tender the consortium pools capacity, bids with the best member
+    technology and brand and the capacity-weighted cost, and its members stop undercutting each
+    other. Members stay as dead rows pointing at the consortium row. Consortium rows are
+    appended sector by sector (an association's own tenders together), tenders in order within a
+    sector: one pass for all associations.
     """
-    mask = (bids.live & bids.is_cn & ~bids.trilateral & ~bids.consortium
-            & coordinated[bids.tender] & (tender_sector[bids.tender] == sector))
+    mask = bids.live & bids.is_cn & ~bids.trilateral & ~bids.consortium & coordinated[bids.tender]
     rows = np.flatnonzero(mask)
     if rows.size == 0:
         return bids
-    rows = rows[np.argsort(bids.tender[rows], kind="stable")]
-    t = bids.tender[rows]
-    uniq, start = np.unique(t, return_index=True)
+    tender = bids.tender[rows]
+    key = tender_sector[tender].astype(np.int64) * (tender_sector.size + 1) + tender
+    order = np.argsort(key, kind="stable")
+    rows, key = rows[order], key[order]
+    first = np.ones(rows.size, bool)
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    start = np.flatnonzero(first)
+    uniq = bids.tender[rows[start]]
     w = bids.weight[rows]
     wsum = np.add.reduceat(w, start)
     new = dict(
@@ -159,12 +163,11 @@ def merge_chinese_bids(bids: Bids, coordinated: np.ndarray, sector: int,
         orient=np.add.reduceat(bids.orient[rows] * w, start) / wsum,
     )
     new.update(empty_like_bids(uniq.size))
-    new["plant"] = np.maximum.reduceat(bids.plant[rows].astype(np.int8), start).astype(bool)
+    new["plant"] = np.logical_or.reduceat(bids.plant[rows], start)
     new["is_cn"][:] = True
     new["consortium"][:] = True
     new["cn_frac"][:] = 1.0
-    group = np.repeat(np.arange(uniq.size), np.diff(np.append(start, rows.size)))
-    bids.parent[rows] = bids.n + group
+    bids.parent[rows] = bids.n + np.cumsum(first) - 1
     bids.live[rows] = False
     return Bids.concat([bids, Bids(**new)])
 
@@ -184,9 +187,16 @@ def form_trilateral(bids: Bids, *, tender_open: np.ndarray, tender_sector: np.nd
     cand = np.flatnonzero(bids.live & bids.is_cn & ~bids.trilateral & tender_open[bids.tender])
     if cand.size == 0:
         return bids
-    cand = cand[np.lexsort((bids.cost[cand], bids.tender[cand]))]
-    t, first = np.unique(bids.tender[cand], return_index=True)
-    lead = cand[first]
+    # the lead on each tender: the cheapest candidate, the lower row on a tie (no sort)
+    n_t = tender_open.size
+    tc, cost = bids.tender[cand], bids.cost[cand]
+    cheapest = np.full(n_t, np.inf)
+    np.fmin.at(cheapest, tc, cost)
+    at_min = cost == cheapest[tc]
+    first = np.full(n_t, bids.n, dtype=np.int64)
+    np.minimum.at(first, tc[at_min], cand[at_min])
+    t = np.flatnonzero(first < bids.n)
+    lead = first[t]
     sec = tender_sector[t]
     order = np.argsort(dv_sector, kind="stable")
     counts = np.bincount(dv_sector, minlength=int(sec.max()) + 1)
@@ -206,11 +216,12 @@ def form_trilateral(bids: Bids, *, tender_open: np.ndarray, tender_sector: np.nd
     bids.cost[lead] = f * bids.cost[lead] + (1 - f) * dv_cost[partner]
     bids.cn_frac[lead] = f
     # withdraw the partner's own solo bid on the same tender
-    solo = np.flatnonzero(bids.live & ~bids.is_cn)
-    if solo.size:
-        key_solo = bids.tender[solo].astype(np.int64) * (dv_tech.size + 1) + bids.dv[solo]
-        key_tri = t.astype(np.int64) * (dv_tech.size + 1) + partner
-        bids.live[solo[np.isin(key_solo, key_tri)]] = False
+    # (one trilateral consortium per tender at most)
+    partner_on = np.full(n_t, -1, dtype=np.int64)
+    partner_on[t] = partner
+    solo = bids.live & ~bids.is_cn
+    solo &= partner_on[bids.tender] == bids.dv
+    bids.live[solo] = False
     return bids
 
 

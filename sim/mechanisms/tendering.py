@@ -37,6 +37,7 @@ class Tenders:
     u_problem: np.ndarray  # uniform draws for implementation problems
     u_partner: np.ndarray  # uniform draws for trilateral partner choice
     u_willing: np.ndarray  # uniform draws for the partner's willingness
+    by_sector: np.ndarray  # row order by sector, then host, then row (for candidate draws)
 
     @property
     def n(self) -> int:
@@ -71,4 +72,7 @@ def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
         coordinated=u_coord < joint_bidding, trilateral_open=u_tri < third_party,
         u_payment=rng.random(n), u_problem=rng.random(n), u_partner=rng.random(n),
         u_willing=rng.random(n),
+        # rows come host by host, so a stable sort by sector alone (a radix sort of 8-bit keys)
+        # orders them by sector, then host
+        by_sector=np.argsort(sector.astype(np.uint8), kind="stable"),
     )
