@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from .mechanisms.location import JOBS_DEV, JOBS_PARK
-from .schedule import OVERCAPACITY_MASK as _OVER
+from .mechanisms.environment import OVERCAPACITY_MASK as _OVER
 
 if TYPE_CHECKING:
     from .model import TripleWinModel

@@ -41,7 +41,7 @@ from .mechanisms import (
     technology as tech_m,
     tendering,
 )
-from .scenario.params import HIGH_END, OVERCAPACITY, SECTORS
+from .scenario.params import HIGH_END, SECTORS
 
 if TYPE_CHECKING:
     from .model import TripleWinModel
@@ -84,7 +84,7 @@ WAGE_DG, WAGE_DV = 1.25e-6, 1.5e-5
 
 _HIGH = np.array([s in HIGH_END for s in SECTORS])
 #: Overcapacity sectors (steel, cement, flat glass) as a mask over sector indices.
-OVERCAPACITY_MASK = np.array([s in OVERCAPACITY for s in SECTORS])
+OVERCAPACITY_MASK = env_m.OVERCAPACITY_MASK
 _POWER = SECTORS.index("power")
 
 

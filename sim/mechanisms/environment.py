@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..scenario.params import OVERCAPACITY, SECTORS
+
+#: Which sectors (in ``SECTORS`` order) carry overcapacity at home.
+OVERCAPACITY_MASK = np.array([s in OVERCAPACITY for s in SECTORS])
+
 #: Home utilisation of the high-end sectors at PMI 50 (overcapacity sectors use the
 #: ``initial_utilization`` uncertainty).
 HIGH_END_UTILIZATION = 0.85
