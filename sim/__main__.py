@@ -1,6 +1,6 @@
 """Allow ``python -m sim`` as an alias for the ``triplewin`` command."""
 
-from sim.cli import main
+from sim.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -576,9 +576,46 @@ cli_classroom.register(app)
 # entry point
 
 
+#: Exit status of the finished command, for :func:`_fast_exit` (None while it runs).
+_exit_status: int | None = None
+
+
+def _fast_exit() -> None:
+    """The last exit handler: leave by ``os._exit`` once everything else has run.
+
+    Mesa imports pandas and scipy, and tearing those modules down again costs the interpreter
+    about 0.4 s after the command has finished and closed its files. Registered first, this
+    handler runs after every other exit handler (they run last-in, first-out); it flushes
+    standard output, error and logging and ends the process with the command's status. It steps
+    aside (normal shutdown) while the command has not finished, while a child process still
+    runs, when coverage is measuring, or when ``TRIPLEWIN_SLOW_EXIT`` is set.
+    """
+    status = _exit_status
+    if status is None or os.environ.get("TRIPLEWIN_SLOW_EXIT") or "coverage" in sys.modules:
+        return
+    mp = sys.modules.get("multiprocessing")
+    if mp is not None and mp.active_children():
+        return
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            return  # a closed or broken stream: let the interpreter report it as usual
+    os._exit(status)
+
+
+def _status(code: Any) -> int:
+    """The process exit status ``sys.exit(code)`` gives."""
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
+
+
 def main() -> None:
-    """Console-script entry point: run the app; bad input exits 2, anything else 1, no
-    traceback (unless ``TRIPLEWIN_DEBUG`` is set)."""
+    """Run the app; bad input exits 2, anything else 1, no traceback (unless
+    ``TRIPLEWIN_DEBUG`` is set)."""
     try:
         app()
     except SystemExit:
@@ -599,5 +636,15 @@ def main() -> None:
         sys.exit(EXIT_FAILURE)
 
 
-if __name__ == "__main__":
-    main()
+def entry() -> None:
+    """The ``triplewin`` program (console script and ``python -m sim``): :func:`main`, then
+    :func:`_fast_exit` as the process ends."""
+    global _exit_status
+    import atexit
+
+    atexit.register(_fast_exit)
+    try:
+        main()
+    except SystemExit as e:
+        _exit_status = _status(e.code)
+        raise
