@@ -64,7 +64,7 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Run a parameter sweep: design points x replications, streamed to Parquet, resumable."""
-    from sim.experiments.sweep import EXECUTORS, SweepError, load_sweep
+    from sim.experiments.sweep import EXECUTORS, SweepError, load_sweep, prestart
 
     if executor not in EXECUTORS:
         _bad_input(f"unknown executor {executor!r} (allowed: {', '.join(EXECUTORS)})")
@@ -78,6 +78,8 @@ def sweep(
         _bad_input(f"--chunk-size must be at least 1, got {chunk_size}")
     if resume and out is None:
         _bad_input("--resume needs --out DIR (the folder of the sweep to continue)")
+    if not dry_run:
+        prestart(executor)  # worker start-up overlaps with reading the plan
     try:
         plan = load_sweep(sweep_file)
     except SweepError as e:
