@@ -337,9 +337,17 @@ def run(
     out: Annotated[Path | None, typer.Option(
         help="Output folder (must not exist). Default: "
         "results/<scenario-name>/<UTC time>-<scenario hash>/")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Worker processes for the replications (default: one per CPU, at most one "
+        "per replication; 1 runs them in this process). Results do not depend on it.")] = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
 ) -> None:
     """Run a scenario's replications and write manifest, time series, summary and figures."""
+    from sim.experiments import workers as workers_m
+
+    n_workers = workers or workers_m.available_cpus()
+    if n_workers > 1:
+        workers_m.prestart()  # the workers' server imports the model while the file is read
     from sim.scenario.load import ScenarioError, load_scenario, scenario_sha256
 
     try:
@@ -367,7 +375,7 @@ def run(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        results = run_replications(scenario, progress=progress)
+        results = run_replications(scenario, progress=progress, workers=n_workers)
     for attempt in range(5):
         try:
             final = write_run(results, scenario, source=Path(scenario_file), out_dir=target,
@@ -451,9 +459,17 @@ def compare(
     out: Annotated[Path | None, typer.Option(
         help="Output folder (must not exist). Default: results/compare/<A>-vs-<B>/<UTC time>/")
     ] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Worker processes for the replications (default: one per CPU, at most one "
+        "per replication; 1 runs them in this process). Results do not depend on it.")] = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
 ) -> None:
     """Paired comparison B - A with common random numbers, and the triple-win verdict."""
+    from sim.experiments import workers as workers_m
+
+    n_workers = workers or workers_m.available_cpus()
+    if n_workers > 1:
+        workers_m.prestart()  # the workers' server imports the model while the files are read
     from sim.scenario.load import ScenarioError, load_scenario
 
     problems = []
@@ -492,7 +508,8 @@ def compare(
                   TimeElapsedColumn(), console=_console(stderr=True), transient=True) as bar:
         task = bar.add_task("paired runs", total=None)
         c = run_compare(sa, sb, replications=replications or None, seed=seed,
-                        progress=lambda d, t: bar.update(task, completed=d, total=t))
+                        progress=lambda d, t: bar.update(task, completed=d, total=t),
+                        workers=n_workers)
     final = write_comparison(c, out_dir=out, sources=(Path(a_file), Path(b_file)),
                              plots=not no_plots)
     console = _console()
@@ -520,6 +537,10 @@ def validate_history(
         help="Output folder (must not exist). Default: results/validation/<UTC time>/")] = None,
 ) -> None:
     """Run the historical scenario and report, pattern by pattern, what matches history."""
+    from sim.experiments import workers as workers_m
+
+    if workers_m.available_cpus() > 1:
+        workers_m.prestart()  # the workers' server imports the model while the file is read
     from sim.scenario.load import ScenarioError, load_scenario
 
     path = Path(scenario_file)
@@ -547,7 +568,7 @@ def validate_history(
     from sim.analysis.validation import write_report
     from sim.experiments.runner import run_replications
 
-    results = run_replications(scenario)
+    results = run_replications(scenario, workers=workers_m.available_cpus())
     final, rows = write_report(results, out)
     table = Table(title=f"Validation of {scenario.name} against history "
                   f"({len(results.seeds)} replications)", title_justify="left")

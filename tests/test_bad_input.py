@@ -171,7 +171,8 @@ def test_validate_ok(cli, write_file):
 
 @pytest.mark.parametrize("args", [
     ["run"], ["validate"], ["run", "x.yaml", "--bogus"], ["run", "x.yaml", "--steps", "many"],
-    ["frobnicate"],
+    ["frobnicate"], ["run", "x.yaml", "--workers", "0"], ["compare", "a.yaml", "b.yaml",
+                                                          "--workers", "-1"],
 ])
 def test_usage_errors_exit_2(cli, args):
     proc = cli(*args)

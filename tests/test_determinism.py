@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.experiments.compare import with_levers
+from sim.experiments.compare import compare, with_levers
 from sim.experiments.runner import run_one, run_replications, timeseries_csv, write_run
 from sim.model import TripleWinModel
 from sim.scenario.load import load_scenario
@@ -75,6 +75,21 @@ def test_replication_r_equals_the_same_replication_alone(baseline) -> None:
         alone = run_one(baseline, seed)
         assert alone == res3.histories[r] == res5.histories[r]
     assert res3.histories[0] != res3.histories[1]
+
+
+def test_worker_processes_give_the_same_numbers(baseline, tmp_path: Path) -> None:
+    """Replications on worker processes (as `triplewin run` and `compare` use them) equal those
+    run in this process, bit for bit, in the same order; so do the files written from them."""
+    serial = run_replications(baseline)
+    parallel = run_replications(baseline, workers=2)
+    assert parallel.seeds == serial.seeds
+    assert parallel.histories == serial.histories
+    assert parallel.summary == serial.summary
+    assert timeseries_csv(parallel) == timeseries_csv(serial)
+    b = with_levers(baseline, joint_bidding=1.0)
+    c1, c2 = compare(baseline, b, workers=1), compare(baseline, b, workers=2)
+    assert c2.metrics == c1.metrics and c2.verdict == c1.verdict
+    assert c2.b.histories == c1.b.histories
 
 
 def test_results_do_not_depend_on_run_order(baseline) -> None:

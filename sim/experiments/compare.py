@@ -8,6 +8,7 @@ where the whole interval of its gain lies above zero; a triple win is all three.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 from ..metrics import METRICS
 from ..scenario.schema import Scenario
 from ..streams import replication_seeds
-from .runner import Progress, RunResults, run_replications
+from .runner import Progress, RunResults, histories_of, summarize
 from .stats import mean_ci
 
 GAIN_OF = {"developed": "gain_developed", "developing": "gain_developing", "china": "gain_china"}
@@ -59,19 +60,17 @@ def verdict(diff: dict[str, dict[str, float]]) -> dict[str, bool]:
 
 
 def compare(a: Scenario, b: Scenario, *, replications: int | None = None, seed: int | None = None,
-            progress: Progress | None = None) -> Comparison:
-    """Run A and B with the same replication seeds and compare them (B - A)."""
+            progress: Progress | None = None, workers: int = 1) -> Comparison:
+    """Run A and B with the same replication seeds and compare them (B - A), in this process or
+    on ``workers`` processes (the same numbers either way)."""
     reps = replications or max(a.run.replications, b.run.replications)
     seeds = replication_seeds(a.run.seed if seed is None else seed, reps)
-    done = [0]
-
-    def tick(_i: int, _n: int) -> None:
-        done[0] += 1
-        if progress:
-            progress(done[0], 2 * reps)
-
-    ra = run_replications(a, seeds=seeds, progress=tick)
-    rb = run_replications(b, seeds=seeds, progress=tick)
+    t0 = time.perf_counter()
+    hist = histories_of([(a, s) for s in seeds] + [(b, s) for s in seeds], workers=workers,
+                        progress=progress)
+    wall = time.perf_counter() - t0  # both scenarios ran together
+    ra, rb = (RunResults(scenario=sc, seeds=seeds, histories=h, summary=summarize(h),
+                         wall_time=wall) for sc, h in ((a, hist[:reps]), (b, hist[reps:])))
     diff = paired(ra, rb)
     return Comparison(a=ra, b=rb, metrics=diff, verdict=verdict(diff))
 

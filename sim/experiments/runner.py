@@ -1,7 +1,8 @@
 """Replications of one scenario and the files of a run (DESIGN.md section 7).
 
 ``run_replications`` runs replication r with seed ``replication_seeds(run.seed, R)[r]``, the same
-for every scenario (common random numbers). ``write_run`` writes ``manifest.json``,
+for every scenario (common random numbers), in this process or on worker processes (the same
+numbers either way: a replication depends on its seed only). ``write_run`` writes ``manifest.json``,
 ``timeseries.csv``, ``summary.json`` and ``figures/`` into a temporary sibling folder and renames
 it into place at the end, so a run folder is either complete or absent, and an existing folder is
 never overwritten.
@@ -28,11 +29,11 @@ from typing import Any
 import numpy as np
 
 from ..metrics import METRICS
-from ..model import TripleWinModel
 from ..scenario.load import resolved_dict, scenario_sha256
 from ..scenario.params import START_YEAR
 from ..scenario.schema import Scenario
 from ..streams import replication_seeds
+from . import workers as workers_m
 from .stats import mean_ci
 
 Progress = Callable[[int, int], None]
@@ -58,9 +59,23 @@ class RunResults:
         return np.array([[row[metric] for row in h] for h in self.histories])
 
 
+def model_params(scenario: Scenario) -> dict[str, Any]:
+    """Keyword arguments of :class:`~sim.model.TripleWinModel` for a scenario (plain data)."""
+    return {**scenario.lever_values(), **scenario.world_values()}
+
+
+def replicate(steps: int, params: dict[str, Any], seed: int) -> list[dict[str, float]]:
+    """One replication from plain data (what a worker process receives); one metric dict per
+    step. The model is imported here, so that a process that only hands out work never imports
+    Mesa."""
+    from ..model import TripleWinModel
+
+    return TripleWinModel(rng=seed, steps=steps, **params).run()
+
+
 def run_one(scenario: Scenario, seed: int) -> list[dict[str, float]]:
     """Run one replication; returns one metric dict per step."""
-    return TripleWinModel.from_scenario(scenario, seed).run()
+    return replicate(scenario.run.steps, model_params(scenario), seed)
 
 
 def summarize(histories: list[list[dict[str, float]]]) -> dict[str, Any]:
@@ -69,17 +84,46 @@ def summarize(histories: list[list[dict[str, float]]]) -> dict[str, Any]:
                         for name in METRICS}}
 
 
+def histories_of(jobs: list[tuple[Scenario, int]], *, workers: int = 1,
+                 progress: Progress | None = None) -> list[list[dict[str, float]]]:
+    """Run replications given as (scenario, seed) pairs; their histories in the same order.
+
+    ``workers`` > 1 runs them on that many worker processes; the histories are the same numbers
+    as in this process.
+    """
+    workers = max(1, min(workers, len(jobs)))
+    if workers == 1:
+        out = []
+        for i, (sc, seed) in enumerate(jobs):
+            out.append(run_one(sc, seed))
+            if progress:
+                progress(i + 1, len(jobs))
+        return out
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    params = [model_params(sc) for sc, _ in jobs]
+    results: list[list[dict[str, float]] | None] = [None] * len(jobs)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=workers_m.context()) as pool:
+        futures = {pool.submit(replicate, sc.run.steps, params[i], seed): i
+                   for i, (sc, seed) in enumerate(jobs)}
+        try:
+            for done, fut in enumerate(as_completed(futures), 1):
+                results[futures[fut]] = fut.result()
+                if progress:
+                    progress(done, len(jobs))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return results  # type: ignore[return-value]
+
+
 def run_replications(scenario: Scenario, *, progress: Progress | None = None,
-                     seeds: list[int] | None = None) -> RunResults:
-    """Run every replication of a scenario (serially; sweeps parallelise across runs)."""
+                     seeds: list[int] | None = None, workers: int = 1) -> RunResults:
+    """Run every replication of a scenario, in this process or on ``workers`` processes."""
     t0 = time.perf_counter()
     seeds = seeds if seeds is not None else replication_seeds(scenario.run.seed,
                                                                 scenario.run.replications)
-    histories = []
-    for r, seed in enumerate(seeds):
-        histories.append(run_one(scenario, seed))
-        if progress:
-            progress(r + 1, len(seeds))
+    histories = histories_of([(scenario, s) for s in seeds], workers=workers, progress=progress)
     res = RunResults(scenario=scenario, seeds=seeds, histories=histories)
     res.summary = summarize(histories)
     res.wall_time = time.perf_counter() - t0

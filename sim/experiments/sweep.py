@@ -72,6 +72,7 @@ from yaml.nodes import MappingNode
 # The scenario loader's YAML machinery (file checks, safe composition, size limits, line map):
 # sweep files get exactly the same treatment as scenario files.
 from ..scenario import load as _yaml
+from . import workers as workers_m
 from ..scenario.load import Problem, ScenarioError, load_scenario, resolved_dict, scenario_sha256
 from ..scenario.params import (
     LEVERS,
@@ -766,30 +767,12 @@ def _ignore_sigint() -> None:
 # executors
 
 
-def _mp_context() -> Any:
-    """forkserver where available (safe with threads, workers start warm), else spawn.
-
-    The server imports the model once (and the command line, which a worker otherwise imports
-    again as its main module); each worker forks from it with everything imported."""
-    import multiprocessing as mp
-
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.cli", "sim.experiments.sweep", "sim.model"])
-        return ctx
-    return mp.get_context("spawn")
-
-
 def prestart(executor: str) -> None:
-    """Start the process executor's server now, so that it imports the model (about 1.5 s, most
-    of it Mesa's own imports) while this process reads the sweep file and builds the design.
-    Nothing happens for the other executors or where forkserver is unavailable."""
-    if executor != "process":
-        return
-    if _mp_context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
+    """Start the process executor's workers' server now (:func:`.workers.prestart`), so that it
+    imports the model while this process reads the sweep file and builds the design. Nothing
+    happens for the other executors."""
+    if executor == "process":
+        workers_m.prestart()
 
 
 def _execute(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None], *,
@@ -811,7 +794,7 @@ def _execute_process(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResul
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     window = 2 * workers  # chunks in flight: bounded, so memory stays flat
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(),
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=workers_m.context(),
                                initializer=_ignore_sigint)
     try:
         pending: set[Any] = set()
