@@ -379,7 +379,7 @@ def run(
     for attempt in range(5):
         try:
             final = write_run(results, scenario, source=Path(scenario_file), out_dir=target,
-                              plots=not no_plots)
+                              plots=not no_plots, workers=n_workers)
             break
         except FileExistsError:
             if not target.exists() or attempt == 4:
@@ -511,7 +511,7 @@ def compare(
                         progress=lambda d, t: bar.update(task, completed=d, total=t),
                         workers=n_workers)
     final = write_comparison(c, out_dir=out, sources=(Path(a_file), Path(b_file)),
-                             plots=not no_plots)
+                             plots=not no_plots, workers=n_workers)
     console = _console()
     console.print(_verdict_table(c))
     v = c.verdict

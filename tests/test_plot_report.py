@@ -117,6 +117,26 @@ def test_run_writes_slide_ready_figures(folders) -> None:
         assert _has_colour(pixels, GROUP_COLOURS[group]), group
 
 
+def test_stems_are_declared_once() -> None:
+    assert list(pdata.RUN_FIGURES) == RUN_STEMS and list(pdata.COMPARE_FIGURES) == COMPARE_STEMS
+
+
+def test_figures_drawn_on_workers_are_the_same_files(folders, tmp_path: Path) -> None:
+    """`triplewin run` and `compare` draw one figure per worker process: byte for byte what
+    drawing them one after the other in this process gives."""
+    from sim.plotting.parallel import draw
+
+    run = pdata.RunData.from_results(folders["results"])
+    cmp = pdata.CompareData.from_comparison(folders["comparison"])
+    for name, data in (("run", run), ("compare", cmp)):
+        serial = draw(data, tmp_path / name / "serial", workers=1)
+        parallel = draw(data, tmp_path / name / "parallel", workers=2)
+        assert [p.name for p in parallel] == [p.name for p in serial]
+        assert len(serial) == 2 * (len(RUN_STEMS) if name == "run" else len(COMPARE_STEMS))
+        for a, b in zip(serial, parallel, strict=True):
+            assert a.read_bytes() == b.read_bytes(), a.name
+
+
 def test_plot_command_on_a_compare_folder(folders) -> None:
     """``triplewin plot`` reads comparison.json and both time series from disk."""
     folder = Path(folders["compare"])

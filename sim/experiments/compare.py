@@ -97,8 +97,9 @@ def effect(base: Scenario, metric: str, low: dict[str, Any], high: dict[str, Any
 
 
 def write_comparison(c: Comparison, *, out_dir, sources: tuple | None = None,
-                     plots: bool = True):
-    """Write ``comparison.json``, both time series, a manifest and figures, atomically."""
+                     plots: bool = True, workers: int = 1):
+    """Write ``comparison.json``, both time series, a manifest and figures, atomically (the
+    figures on up to ``workers`` worker processes)."""
     import json
     import shutil
     from pathlib import Path
@@ -118,9 +119,10 @@ def write_comparison(c: Comparison, *, out_dir, sources: tuple | None = None,
         man = {"a": manifest(c.a, src[0]), "b": manifest(c.b, src[1])}
         (tmp / "manifest.json").write_text(json.dumps(man, indent=2) + "\n")
         if plots:
-            from ..plotting.figures import compare_figures
+            from ..plotting.data import CompareData
+            from ..plotting.parallel import draw
 
-            compare_figures(c, tmp / "figures")
+            draw(CompareData.from_comparison(c), tmp / "figures", workers=workers)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

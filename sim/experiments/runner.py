@@ -215,8 +215,9 @@ def commit_dir(tmp: Path, out_dir: Path) -> Path:
 
 
 def write_run(results: RunResults, scenario: Scenario | None = None, *, source: Path | None = None,
-              out_dir: Path, plots: bool = True) -> Path:
-    """Write the run's files atomically into ``out_dir`` (which must not exist)."""
+              out_dir: Path, plots: bool = True, workers: int = 1) -> Path:
+    """Write the run's files atomically into ``out_dir`` (which must not exist); the figures on
+    up to ``workers`` worker processes."""
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise FileExistsError(f"{out_dir} exists; results never overwrite results")
@@ -226,9 +227,10 @@ def write_run(results: RunResults, scenario: Scenario | None = None, *, source: 
         (tmp / "summary.json").write_text(json.dumps(results.summary, indent=2, sort_keys=True)
                                           + "\n")
         if plots:
-            from ..plotting.figures import run_figures
+            from ..plotting.data import RunData
+            from ..plotting.parallel import draw
 
-            run_figures(results, tmp / "figures")
+            draw(RunData.from_results(results), tmp / "figures", workers=workers)
         (tmp / "manifest.json").write_text(json.dumps(manifest(results, source), indent=2) + "\n")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -40,6 +40,13 @@ class ResultsError(Exception):
     """A folder that is not a readable run or compare results folder."""
 
 
+#: The figures of a run folder and of a compare folder, by file stem, in reading order (drawn
+#: by :mod:`sim.plotting.figures`; listed here, without matplotlib, for work handed out).
+RUN_FIGURES = ("triple_win", "gains", "timeseries_china", "timeseries_developed",
+               "timeseries_developing")
+COMPARE_FIGURES = ("triple_win", "gains_compare", "timeseries_compare", "key_differences")
+
+
 @dataclass
 class RunData:
     """One scenario's replications: per metric an array (replications x steps)."""

@@ -16,7 +16,7 @@ A) and ``key_differences`` (relative change of the key metrics with 95% CIs).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,8 @@ import numpy as np
 
 from ..metrics import METRICS
 from . import findings, style
-from .data import GROUPS, CompareData, RunData, load, quarter_label, years
+from .data import (COMPARE_FIGURES, GROUPS, RUN_FIGURES, CompareData, RunData, load,
+                   quarter_label, years)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -240,12 +241,20 @@ def fig_group_panels(r: RunData, group: str) -> Figure:
     return fig
 
 
+def _run_makers(r: RunData) -> dict[str, Callable[[], Figure]]:
+    """How to make each figure of a run, by file stem, in reading order."""
+    makers: dict[str, Callable[[], Figure]] = {
+        "triple_win": lambda: fig_run_triple_win(r), "gains": lambda: fig_run_gains(r)}
+    for group in KEY_METRICS:
+        makers[f"timeseries_{group}"] = lambda group=group: fig_group_panels(r, group)
+    assert tuple(makers) == RUN_FIGURES
+    return makers
+
+
 def run_figure_set(r: RunData) -> Iterator[tuple[str, Figure]]:
     """The figures of one run, as (file stem, figure), in reading order."""
-    yield "triple_win", fig_run_triple_win(r)
-    yield "gains", fig_run_gains(r)
-    for group in KEY_METRICS:
-        yield f"timeseries_{group}", fig_group_panels(r, group)
+    for stem, make in _run_makers(r).items():
+        yield stem, make()
 
 
 # --------------------------------------------------------------------------------------------
@@ -435,12 +444,29 @@ def fig_key_differences(c: CompareData) -> Figure:
     return fig
 
 
+def _compare_makers(c: CompareData) -> dict[str, Callable[[], Figure]]:
+    """How to make each figure of a comparison, by file stem, in reading order."""
+    makers: dict[str, Callable[[], Figure]] = {
+        "triple_win": lambda: fig_compare_triple_win(c),
+        "gains_compare": lambda: fig_compare_gains(c),
+        "timeseries_compare": lambda: fig_compare_panels(c),
+        "key_differences": lambda: fig_key_differences(c)}
+    assert tuple(makers) == COMPARE_FIGURES
+    return makers
+
+
 def compare_figure_set(c: CompareData) -> Iterator[tuple[str, Figure]]:
     """The figures of a comparison, as (file stem, figure), in reading order."""
-    yield "triple_win", fig_compare_triple_win(c)
-    yield "gains_compare", fig_compare_gains(c)
-    yield "timeseries_compare", fig_compare_panels(c)
-    yield "key_differences", fig_key_differences(c)
+    for stem, make in _compare_makers(c).items():
+        yield stem, make()
+
+
+def draw_figure(data: RunData | CompareData, stem: str, out: Path,
+                dpi: int = style.DPI) -> list[Path]:
+    """Draw and save one figure of a run or comparison (what a worker process does)."""
+    makers = _compare_makers(data) if isinstance(data, CompareData) else _run_makers(data)
+    with style.context():
+        return style.save(makers[stem](), Path(out), stem, dpi=dpi)
 
 
 # --------------------------------------------------------------------------------------------
@@ -461,7 +487,8 @@ def _write(figs: Iterator[tuple[str, Figure]], out: Path, dpi: int = style.DPI) 
 
 def run_figures(results: Any, out: Path, dpi: int = style.DPI) -> list[Path]:
     """Write the figures of a run (a :class:`RunData` or an in-memory ``RunResults``) into
-    ``out``, as PNG and SVG; returns the paths."""
+    ``out``, as PNG and SVG; returns the paths. (:func:`sim.plotting.parallel.draw` draws them
+    on worker processes.)"""
     data = results if isinstance(results, RunData) else RunData.from_results(results)
     return _write(run_figure_set(data), out, dpi)
 
