@@ -122,8 +122,11 @@ def rows_from(res: dict[str, Any]) -> list[Row]:
     for r in res.get("cli_run", []):
         rows.append(Row(
             "c", f"`triplewin run baseline` end to end, {r['replications']} replications, "
-            f"{'with plots' if r['plots'] else '--no-plots'} (median of {r['repeats']})",
-            f"**{secs(r['wall_s'])}** (CPU {secs(r['cpu_s'])})", f"<= {t['run10_s']:g} s",
+            f"{'with plots' if r['plots'] else '--no-plots'}"
+            + (f", {r['workers']} worker processes (the default)" if r.get("workers") else "")
+            + f" (median of {r['repeats']})",
+            f"**{secs(r['wall_s'])}** (CPU of all processes {secs(r['cpu_s'])})",
+            f"<= {t['run10_s']:g} s",
             r["wall_s"] <= t["run10_s"]))
     for s in res.get("startup", []):
         rows.append(Row(

@@ -53,13 +53,17 @@ def cli_run(plots: bool, repeats: int = 3) -> dict[str, Any]:
             cmd = [*triplewin_cmd(), "run", SCENARIO, "--out", str(Path(tmp) / f"run-{i}")]
             if not plots:
                 cmd.append("--no-plots")
-            p = run(cmd).check(" ".join(cmd))
+            # polled: the worker processes belong to the command's forkserver, which the
+            # command does not reap, so the kernel's rusage would miss their CPU time
+            p = run(cmd, poll_memory=True).check(" ".join(cmd))
             walls.append(p.wall)
             cpus.append(p.cpu_s)
         manifest = (Path(tmp) / "run-0" / "manifest.json").read_text()
     reps = int(re.search(r'"replications":\s*(\d+)', manifest).group(1))
+    from sim.experiments.workers import available_cpus
+
     return {"plots": plots, "replications": reps, "repeats": repeats, "wall_s": median(walls),
-            "walls_s": walls, "cpu_s": median(cpus)}
+            "walls_s": walls, "cpu_s": median(cpus), "workers": available_cpus()}
 
 
 def startup(args: list[str], repeats: int = 5) -> dict[str, Any]:
