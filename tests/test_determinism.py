@@ -92,6 +92,28 @@ def test_worker_processes_give_the_same_numbers(baseline, tmp_path: Path) -> Non
     assert c2.b.histories == c1.b.histories
 
 
+def test_without_worker_processes_the_work_runs_here(baseline, monkeypatch, capsys,
+                                                     tmp_path: Path) -> None:
+    """Where worker processes cannot start (no /dev/shm, a process limit), replications and
+    figures run in this process, with a note, and give the same numbers and files."""
+    from sim.experiments import workers
+    from sim.plotting.data import RunData
+    from sim.plotting.parallel import draw
+
+    serial = run_replications(baseline)
+
+    def refuse():
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(workers, "context", refuse)
+    fallen = run_replications(baseline, workers=2)
+    assert fallen.histories == serial.histories
+    paths = draw(RunData.from_results(fallen), tmp_path / "figures", workers=2)
+    assert len(paths) == 10 and all(p.stat().st_size > 1000 for p in paths)
+    err = capsys.readouterr().err
+    assert err.count("worker processes unavailable (no semaphores here)") == 2
+
+
 def test_results_do_not_depend_on_run_order(baseline) -> None:
     """Running other models first (another scenario) does not change a replication."""
     seed = replication_seeds(baseline.run.seed, 1)[0]

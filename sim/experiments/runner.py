@@ -99,6 +99,15 @@ def histories_of(jobs: list[tuple[Scenario, int]], *, workers: int = 1,
             if progress:
                 progress(i + 1, len(jobs))
         return out
+    try:
+        return _histories_on_workers(jobs, workers, progress)
+    except workers_m.UNAVAILABLE as e:
+        workers_m.fall_back(e, "the replications run")
+        return histories_of(jobs, workers=1, progress=progress)
+
+
+def _histories_on_workers(jobs: list[tuple[Scenario, int]], workers: int,
+                          progress: Progress | None) -> list[list[dict[str, float]]]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     params = [model_params(sc) for sc, _ in jobs]

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
+from concurrent.futures import BrokenExecutor
 from multiprocessing.context import BaseContext
 
 #: What the server imports before it forks workers: the model (about 1.5 s, mostly Mesa's own
 #: imports), the worker functions, and the command line, which a worker otherwise imports again
 #: as its main module.
 PRELOAD = ["sim.cli", "sim.experiments.runner", "sim.experiments.sweep", "sim.model"]
+
+
+#: What going wrong with worker processes themselves raises (no /dev/shm, no semaphores, a process
+#: limit, a worker killed): the caller then does the work in its own process.
+UNAVAILABLE = (OSError, NotImplementedError, ImportError, BrokenExecutor)
 
 
 def available_cpus() -> int:
@@ -38,8 +45,19 @@ def context() -> BaseContext:
 
 def prestart() -> None:
     """Start the server now, so that it imports the model while the caller still reads its
-    input (a no-op without forkserver, or when the server already runs)."""
-    if context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
+    input (a no-op without forkserver, or when the server already runs). A server that cannot
+    start is left to the pool, whose users then fall back to their own process."""
+    try:
+        if context().get_start_method() == "forkserver":
+            from multiprocessing import forkserver
 
-        forkserver.ensure_running()
+            forkserver.ensure_running()
+    except UNAVAILABLE:
+        pass
+
+
+def fall_back(error: BaseException, what: str) -> None:
+    """Say on stderr that ``what`` runs in this process because worker processes failed."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    print(f"note: worker processes unavailable ({text}); {what} in this process instead",
+          file=sys.stderr)

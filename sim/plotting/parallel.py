@@ -25,19 +25,29 @@ def draw(data: RunData | CompareData, out: Path, *, workers: int,
     processes (in this process when ``workers`` is 1); returns the paths in reading order."""
     stems = COMPARE_FIGURES if isinstance(data, CompareData) else RUN_FIGURES
     workers = max(1, min(workers, len(stems)))
-    if workers == 1:
-        from .figures import compare_figures, run_figures
+    if workers > 1:
+        from ..experiments import workers as workers_m
 
-        write = compare_figures if isinstance(data, CompareData) else run_figures
-        return write(data, out) if dpi is None else write(data, out, dpi)
+        try:
+            return _draw_on_workers(data, stems, Path(out), workers, dpi)
+        except workers_m.UNAVAILABLE as e:
+            workers_m.fall_back(e, "the figures are drawn")
+    from .figures import compare_figures, run_figures
+
+    write = compare_figures if isinstance(data, CompareData) else run_figures
+    return write(data, out) if dpi is None else write(data, out, dpi)
+
+
+def _draw_on_workers(data: RunData | CompareData, stems: tuple[str, ...], out: Path,
+                     workers: int, dpi: int | None) -> list[Path]:
     from concurrent.futures import ProcessPoolExecutor
 
     from ..experiments import workers as workers_m
 
-    Path(out).mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     order = sorted(stems, key=lambda s: next(
         (i for i, p in enumerate(_SLOWEST_FIRST) if s.startswith(p)), len(_SLOWEST_FIRST)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=workers_m.context()) as pool:
-        futures: dict[str, Any] = {s: pool.submit(_draw_one, data, s, Path(out), dpi)
+        futures: dict[str, Any] = {s: pool.submit(_draw_one, data, s, out, dpi)
                                    for s in order}
         return [p for s in stems for p in futures[s].result()]
