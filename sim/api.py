@@ -107,7 +107,7 @@ def _validate(data: dict[str, Any], shown: str) -> Scenario:
 
 def run(config: Any, *, seed: int | None = None, replications: int | None = None,
         steps: int | None = None, levers: dict[str, Any] | None = None,
-        world: dict[str, Any] | None = None) -> dict[str, float]:
+        world: dict[str, Any] | None = None, workers: int = 1) -> dict[str, float]:
     """Run a configuration; returns ``{metric: value}`` at the final step, the mean over
     replications (one replication: that run's values).
 
@@ -116,17 +116,21 @@ def run(config: Any, *, seed: int | None = None, replications: int | None = None
         seed: root seed (default: the scenario's ``run.seed``).
         replications, steps: override ``run.replications`` / ``run.steps``.
         levers, world: changes to levers or uncertainties, e.g. ``{"joint_bidding": 0.8}``.
+        workers: worker processes for the replications (1: this process); the numbers are the
+            same with any number.
     """
     from .metrics import METRICS
 
     histories = _histories(load_scenario_config(config, seed=seed, replications=replications,
-                                                steps=steps, levers=levers, world=world))
+                                                steps=steps, levers=levers, world=world),
+                           workers=workers)
     return {m: float(np.mean([h[-1][m] for h in histories])) for m in METRICS}
 
 
 def run_frame(config: Any, *, seed: int | None = None, replications: int | None = None,
               steps: int | None = None, levers: dict[str, Any] | None = None,
-              world: dict[str, Any] | None = None, timeseries: bool = False) -> pd.DataFrame:
+              world: dict[str, Any] | None = None, timeseries: bool = False,
+              workers: int = 1) -> pd.DataFrame:
     """Like :func:`run`, as a DataFrame: one row per replication (``replication``, ``seed``,
     every metric at the final step), or with ``timeseries=True`` one row per replication and
     step (plus ``step``)."""
@@ -139,7 +143,8 @@ def run_frame(config: Any, *, seed: int | None = None, replications: int | None 
                                     levers=levers, world=world)
     seeds = replication_seeds(scenario.run.seed, scenario.run.replications)
     rows = []
-    for r, (s, hist) in enumerate(zip(seeds, _histories(scenario, seeds), strict=True)):
+    hists = _histories(scenario, seeds, workers=workers)
+    for r, (s, hist) in enumerate(zip(seeds, hists, strict=True)):
         chosen = enumerate(hist) if timeseries else [(len(hist) - 1, hist[-1])]
         for step, row in chosen:
             rows.append({"replication": r, "seed": s, **({"step": step} if timeseries else {}),
@@ -147,12 +152,13 @@ def run_frame(config: Any, *, seed: int | None = None, replications: int | None 
     return pd.DataFrame(rows)
 
 
-def _histories(scenario: Scenario, seeds: list[int] | None = None) -> list[list[dict[str, float]]]:
-    from .experiments.runner import run_one
+def _histories(scenario: Scenario, seeds: list[int] | None = None, *,
+               workers: int = 1) -> list[list[dict[str, float]]]:
+    from .experiments.runner import histories_of
     from .streams import replication_seeds
 
     seeds = seeds or replication_seeds(scenario.run.seed, scenario.run.replications)
-    return [run_one(scenario, s) for s in seeds]
+    return histories_of([(scenario, s) for s in seeds], workers=workers)
 
 
 _WORLD = {**POPULATION, **UNCERTAINTIES}

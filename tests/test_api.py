@@ -55,6 +55,13 @@ def test_run_frame_rows() -> None:
                                api.run_frame(BASELINE, replications=2, steps=4)[GAINS].to_numpy())
 
 
+def test_worker_processes_change_no_number() -> None:
+    kw = {"seed": 5, "replications": 3, "steps": 6}
+    assert api.run(BASELINE, **kw, workers=2) == api.run(BASELINE, **kw)
+    pd.testing.assert_frame_equal(api.run_frame(BASELINE, **kw, workers=2),
+                                  api.run_frame(BASELINE, **kw))
+
+
 def test_bad_config_raises_with_problems() -> None:
     with pytest.raises(ScenarioError) as e:
         api.run({"levers": {"joint_biding": 0.5}, "run": {"steps": 0}})
