@@ -322,6 +322,12 @@ def _summary_table(summary: dict[str, Any], scenario_name: str) -> Table:
     return table
 
 
+#: ``--workers`` of the commands that run replications.
+WorkersOption = Annotated[int | None, typer.Option(
+    min=1, help="Worker processes for the replications and figures (default: one per CPU; 1 "
+    "runs everything in this process). Results do not depend on it.")]
+
+
 @app.command()
 def run(
     scenario_file: Annotated[str, typer.Argument(help="The scenario YAML file to run.")],
@@ -337,17 +343,13 @@ def run(
     out: Annotated[Path | None, typer.Option(
         help="Output folder (must not exist). Default: "
         "results/<scenario-name>/<UTC time>-<scenario hash>/")] = None,
-    workers: Annotated[int | None, typer.Option(
-        min=1, help="Worker processes for the replications (default: one per CPU, at most one "
-        "per replication; 1 runs them in this process). Results do not depend on it.")] = None,
+    workers: WorkersOption = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
 ) -> None:
     """Run a scenario's replications and write manifest, time series, summary and figures."""
     from sim.experiments import workers as workers_m
 
-    n_workers = workers or workers_m.available_cpus()
-    if n_workers > 1:
-        workers_m.prestart()  # the workers' server imports the model while the file is read
+    n_workers = workers_m.start(workers)  # the model loads in the workers while files are read
     from sim.scenario.load import ScenarioError, load_scenario, scenario_sha256
 
     try:
@@ -459,17 +461,13 @@ def compare(
     out: Annotated[Path | None, typer.Option(
         help="Output folder (must not exist). Default: results/compare/<A>-vs-<B>/<UTC time>/")
     ] = None,
-    workers: Annotated[int | None, typer.Option(
-        min=1, help="Worker processes for the replications (default: one per CPU, at most one "
-        "per replication; 1 runs them in this process). Results do not depend on it.")] = None,
+    workers: WorkersOption = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
 ) -> None:
     """Paired comparison B - A with common random numbers, and the triple-win verdict."""
     from sim.experiments import workers as workers_m
 
-    n_workers = workers or workers_m.available_cpus()
-    if n_workers > 1:
-        workers_m.prestart()  # the workers' server imports the model while the files are read
+    n_workers = workers_m.start(workers)  # the model loads in the workers while files are read
     from sim.scenario.load import ScenarioError, load_scenario
 
     problems = []
@@ -539,8 +537,7 @@ def validate_history(
     """Run the historical scenario and report, pattern by pattern, what matches history."""
     from sim.experiments import workers as workers_m
 
-    if workers_m.available_cpus() > 1:
-        workers_m.prestart()  # the workers' server imports the model while the file is read
+    n_workers = workers_m.start(None)  # the model loads in the workers while the file is read
     from sim.scenario.load import ScenarioError, load_scenario
 
     path = Path(scenario_file)
@@ -568,7 +565,7 @@ def validate_history(
     from sim.analysis.validation import write_report
     from sim.experiments.runner import run_replications
 
-    results = run_replications(scenario, workers=workers_m.available_cpus())
+    results = run_replications(scenario, workers=n_workers)
     final, rows = write_report(results, out)
     table = Table(title=f"Validation of {scenario.name} against history "
                   f"({len(results.seeds)} replications)", title_justify="left")

@@ -43,6 +43,15 @@ def context() -> BaseContext:
     return mp.get_context("spawn")
 
 
+def start(workers: int | None) -> int:
+    """The number of workers a command uses (``workers``, or one per CPU), their server started
+    at once when there are several (:func:`prestart`)."""
+    n = workers or available_cpus()
+    if n > 1:
+        prestart()
+    return n
+
+
 def prestart() -> None:
     """Start the server now, so that it imports the model while the caller still reads its
     input (a no-op without forkserver, or when the server already runs). A server that cannot
