@@ -47,7 +47,9 @@ $(STAMP): pyproject.toml $(VENV)/pyvenv.cfg
 	if [ "$$rc" -ne 0 ]; then echo "pip install failed (exit $$rc)" >&2; exit $$rc; fi
 	@touch $@
 
+# compileall: where PYTHONDONTWRITEBYTECODE is set, Python would compile sim/ on every command
 demo: venv
+	@$(VPY) -m compileall -q sim
 	$(VENV)/bin/triplewin run $(SCENARIO)
 
 test: venv
