@@ -48,7 +48,7 @@ def model_params(target: int) -> dict[str, Any]:
     from .measure import ROOT
 
     sc = load_scenario(ROOT / SCENARIO)
-    return {**sc.lever_values(), **sc.world_values(), **scaled_world(target)}
+    return {**sc.model_params(), **scaled_world(target)}
 
 
 @dataclass

@@ -87,8 +87,7 @@ class TripleWinModel(mesa.Model):
     @classmethod
     def from_scenario(cls, scenario: Any, seed: int) -> TripleWinModel:
         """Build from a validated :class:`~sim.scenario.schema.Scenario` and a replication seed."""
-        return cls(rng=seed, steps=scenario.run.steps, **scenario.lever_values(),
-                   **scenario.world_values())
+        return cls(rng=seed, steps=scenario.run.steps, **scenario.model_params())
 
     def lever(self, name: str) -> float:
         """Value of a lever in the current quarter (schedules resolved)."""

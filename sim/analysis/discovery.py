@@ -46,8 +46,7 @@ def reference_runs(reference: Scenario, seeds: list[int], steps: int) -> pd.Data
 
     rows = []
     for r, seed in enumerate(seeds):
-        final = TripleWinModel(rng=seed, steps=steps, **reference.lever_values(),
-                               **reference.world_values()).run()[-1]
+        final = TripleWinModel(rng=seed, steps=steps, **reference.model_params()).run()[-1]
         rows.append({"replication": r, "seed": seed, **{g: final[g] for g in GAINS}})
     return pd.DataFrame(rows)
 

@@ -59,11 +59,6 @@ class RunResults:
         return np.array([[row[metric] for row in h] for h in self.histories])
 
 
-def model_params(scenario: Scenario) -> dict[str, Any]:
-    """Keyword arguments of :class:`~sim.model.TripleWinModel` for a scenario (plain data)."""
-    return {**scenario.lever_values(), **scenario.world_values()}
-
-
 def replicate(steps: int, params: dict[str, Any], seed: int) -> list[dict[str, float]]:
     """One replication from plain data (what a worker process receives); one metric dict per
     step. The model is imported here, so that a process that only hands out work never imports
@@ -75,7 +70,7 @@ def replicate(steps: int, params: dict[str, Any], seed: int) -> list[dict[str, f
 
 def run_one(scenario: Scenario, seed: int) -> list[dict[str, float]]:
     """Run one replication; returns one metric dict per step."""
-    return replicate(scenario.run.steps, model_params(scenario), seed)
+    return replicate(scenario.run.steps, scenario.model_params(), seed)
 
 
 def summarize(histories: list[list[dict[str, float]]]) -> dict[str, Any]:
@@ -110,7 +105,7 @@ def _histories_on_workers(jobs: list[tuple[Scenario, int]], workers: int,
                           progress: Progress | None) -> list[list[dict[str, float]]]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    params = [model_params(sc) for sc, _ in jobs]
+    params = [sc.model_params() for sc, _ in jobs]
     results: list[list[dict[str, float]] | None] = [None] * len(jobs)
     with ProcessPoolExecutor(max_workers=workers, mp_context=workers_m.context()) as pool:
         futures = {pool.submit(replicate, sc.run.steps, params[i], seed): i

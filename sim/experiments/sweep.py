@@ -264,7 +264,7 @@ class SweepPlan:
 
     def base_params(self) -> dict[str, Any]:
         """Every lever and world value of the base scenario, with the fixed overrides."""
-        params = {**self.base.lever_values(), **self.base.world_values()}
+        params = self.base.model_params()
         for section in ("levers", "world"):
             params.update(self.fixed[section])
         return params

@@ -135,6 +135,11 @@ class Scenario(BaseModel):
         """Population and uncertainties as plain values."""
         return self.world.model_dump()
 
+    def model_params(self) -> dict[str, Value]:
+        """Keyword arguments of :class:`~sim.model.TripleWinModel` (levers, population and
+        uncertainties as plain data; ``rng`` and ``steps`` aside)."""
+        return {**self.lever_values(), **self.world_values()}
+
 
 def value_at(value: Value, step: int, default: float) -> float:
     """Value of a number-or-schedule at ``step`` (held from the last listed step)."""
