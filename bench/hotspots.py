@@ -43,9 +43,9 @@ def phases(agents: int, steps: int) -> list[tuple[str, float]]:
     original = schedule.PHASES
 
     def timed(name, fn):
-        def run(m):
+        def run(m, q):
             t0 = time.perf_counter()
-            fn(m)
+            fn(m, q)
             spent[name] += time.perf_counter() - t0
         return run
 

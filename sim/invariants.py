@@ -24,15 +24,15 @@ _BOUNDED_UNITS = ("share 0-1", "index 0-1")
 def violations(m: TripleWinModel) -> list[str]:
     """Every broken invariant of the model's current state."""
     out: list[str] = []
-    cn, dv, h = m.cn, m.dv, m.hosts
+    cn, dv, h, q = m.cn, m.dv, m.hosts, m.latest_quarter
 
     # 1. awarded value = revenue of winners (consortium and trilateral shares included)
-    awarded = m.flow.get("awarded", 0.0)
+    awarded = q.flow.awarded
     booked = float(cn.revenue.sum() + dv.revenue.sum())
     if not np.isclose(awarded, booked, rtol=RTOL, atol=1e-9):
         out.append(f"awarded value {awarded!r} != revenue booked to winners {booked!r}")
     # Chinese revenue = Chinese work share of awarded value
-    if not np.isclose(m.flow.get("cn_value", 0.0), float(cn.revenue.sum()), rtol=RTOL,
+    if not np.isclose(q.flow.cn_value, float(cn.revenue.sum()), rtol=RTOL,
                       atol=1e-9):
         out.append("Chinese revenue differs from the Chinese work share of awarded value")
 
@@ -47,8 +47,8 @@ def violations(m: TripleWinModel) -> list[str]:
         out.append("capacity abroad without a host")
 
     # 3. each winning bid's Chinese members' shares sum to one; one winner per tender at most
-    b = m.bids
-    won = m.winner[m.winner >= 0]
+    b = q.bids
+    won = q.winner[q.winner >= 0]
     if np.unique(won).size != won.size:
         out.append("a bid won two tenders")
     cons = won[b.consortium[won]]

@@ -151,13 +151,6 @@ HEADLINE: tuple[str, ...] = (
     "gain_developed", "gain_developing", "gain_china",
 )
 
-#: Running totals the model keeps in ``model.cum``.
-CUMULATIVE = ("cn_overseas_profit", "cn_distress_loss", "dv_profit", "dv_licensing",
-              "dv_third_party_revenue", "dg_infrastructure", "dg_value", "dg_distress_value",
-              "dg_surplus", "dv_host_surplus", "trilateral_dg", "trilateral_loss", "fund_loss",
-              "idle_put_to_work", "invest_dev", "invest_dg", "dg_wages", "dv_wages",
-              "tech_value", "dv_cn_value", "dv_awarded")
-
 #: Value of idle overcapacity put to work, per USD bn of such work (avoided losses).
 IDLE_VALUE = 0.1
 
@@ -175,8 +168,8 @@ def reporter(name: str) -> Callable[[TripleWinModel], float]:
 
 def _trailing(m: TripleWinModel, num: str, den: str) -> float:
     """Ratio of two flows summed over the trailing year (0 when the denominator is 0)."""
-    n = sum(f.get(num, 0.0) for f in m.window)
-    d = sum(f.get(den, 0.0) for f in m.window)
+    n = m.window.total(num)
+    d = m.window.total(den)
     return n / d if d > 0 else 0.0
 
 
@@ -189,70 +182,70 @@ def _share(m: TripleWinModel, part: str, whole: str) -> float:
 def gains(m: TripleWinModel) -> dict[str, float]:
     """The three welfare indices of the verdict (cumulative, USD bn). One place, documented in
     docs/ODD.md (submodel *Outcomes*)."""
-    c = m.cum
-    half_fund = 0.5 * c["fund_loss"]
+    c = m.totals
+    half_fund = 0.5 * c.fund_loss
     return {
-        "gain_developed": c["dv_profit"] + c["dv_wages"] + c["dv_host_surplus"] - half_fund,
-        "gain_developing": c["dg_surplus"] + c["dg_wages"],
-        "gain_china": (c["cn_overseas_profit"] + c["tech_value"]
-                       + IDLE_VALUE * c["idle_put_to_work"] - half_fund),
+        "gain_developed": c.dv_profit + c.dv_wages + c.dv_host_surplus - half_fund,
+        "gain_developing": c.dg_surplus + c.dg_wages,
+        "gain_china": (c.cn_overseas_profit + c.tech_value
+                       + IDLE_VALUE * c.idle_put_to_work - half_fund),
     }
 
 
 def compute(m: TripleWinModel) -> dict[str, float]:
     """Every metric at the end of the current step."""
-    cn, h, c = m.cn, m.hosts, m.cum
+    cn, h, c, q = m.cn, m.hosts, m.totals, m.latest_quarter
     cap = cn.capacity
     total_cap = max(float(cap.sum()), 1e-12)
     over = _OVER[cn.sector]
     home_over = float(cn.cap_home[over].sum())
     demand = float((m.utilization * m.cap_home0)[_OVER].sum())
-    home_work = float(m.home_work[_OVER].sum())
-    inv_year = sum(f.get("invest_dev", 0.0) + f.get("invest_dg", 0.0) for f in m.window)
+    home_work = float(q.settlement.home_work[_OVER].sum())
+    inv_year = sum(f.invest_dev + f.invest_dg for f in m.window)
     if inv_year > 0:
-        dev_share = sum(f.get("invest_dev", 0.0) for f in m.window) / inv_year
+        dev_share = m.window.total("invest_dev") / inv_year
     else:
-        tot = c["invest_dev"] + c["invest_dg"]
-        dev_share = c["invest_dev"] / tot if tot > 0 else 0.0
+        tot = c.invest_dev + c.invest_dg
+        dev_share = c.invest_dev / tot if tot > 0 else 0.0
     sme = ~cn.soe
     dev = h.developed
-    tri = c["trilateral_dg"]
+    tri = c.trilateral_dg
     out = {
         "cn_tech_level": float((cn.tech * cap).sum()) / total_cap,
         "cn_high_end_share": _share(m, "cn_value_high", "cn_value"),
         "cn_utilization": min(1.0, (demand + home_work) / home_over) if home_over > 0 else 1.0,
-        "cn_overseas_profit": c["cn_overseas_profit"],
+        "cn_overseas_profit": c.cn_overseas_profit,
         "cn_developed_share": dev_share,
         "cn_contract_share": _share(m, "cn_value", "awarded"),
         "cn_markup": _trailing(m, "cn_markup_sum", "cn_wins"),
         "cn_bids_per_tender": _trailing(m, "cn_separate_bids", "tenders_with_cn"),
         "cn_sme_abroad": float(cn.active[sme].mean()) if sme.any() else 0.0,
-        "cn_unit_cost": float((m.unit_cost_now * cap).sum()) / total_cap,
+        "cn_unit_cost": float((q.unit_cost * cap).sum()) / total_cap,
         "cn_brand": float((cn.brand * cap).sum()) / total_cap,
         "cn_dev_win_rate": _share(m, "cn_dev_wins", "cn_dev_bids"),
         "cn_power_win_rate": _share(m, "cn_power_wins", "cn_power_bids"),
         "cn_relocated_share": float((cn.cap_park + cn.cap_dev)[over].sum())
         / max(float(cap[over].sum()), 1e-12),
-        "cn_distress_loss": c["cn_distress_loss"],
-        "dv_profit": c["dv_profit"],
-        "dv_licensing": c["dv_licensing"],
-        "dv_third_party_revenue": c["dv_third_party_revenue"],
+        "cn_distress_loss": c.cn_distress_loss,
+        "dv_profit": c.dv_profit,
+        "dv_licensing": c.dv_licensing,
+        "dv_third_party_revenue": c.dv_third_party_revenue,
         "dv_local_jobs": JOBS_DEV * float(cn.cap_dev.sum()),
         "dv_barrier": float(h.barrier[dev].mean()) if dev.any() else 0.0,
         "dv_cn_share": _share(m, "dev_cn_value", "dev_awarded"),
         "dv_cn_discount": _trailing(m, "cn_discount_sum", "cn_discount_n"),
-        "dv_cn_value": c["dv_cn_value"],
-        "dv_cn_share_cum": c["dv_cn_value"] / c["dv_awarded"] if c["dv_awarded"] > 0 else 0.0,
-        "dg_infrastructure": c["dg_infrastructure"],
+        "dv_cn_value": c.dv_cn_value,
+        "dv_cn_share_cum": c.dv_cn_value / c.dv_awarded if c.dv_awarded > 0 else 0.0,
+        "dg_infrastructure": c.dg_infrastructure,
         "dg_price_per_quality": _trailing(m, "dg_paid", "dg_value_tech"),
         "dg_price_ratio": _trailing(m, "dg_paid", "dg_budget"),
         "dg_quality": _share(m, "dg_price_tech", "dg_paid"),
-        "dg_default_rate": c["dg_distress_value"] / c["dg_value"] if c["dg_value"] > 0 else 0.0,
+        "dg_default_rate": c.dg_distress_value / c.dg_value if c.dg_value > 0 else 0.0,
         "dg_distress_share": _share(m, "dg_distress_value", "dg_paid"),
-        "dg_lending": sum(f.get("dg_lending", 0.0) for f in m.window),
+        "dg_lending": m.window.total("dg_lending"),
         "dg_jobs": JOBS_PARK * float(cn.cap_park.sum()),
         "dg_trilateral_projects": tri,
-        "dg_distress_loss_per_project": c["trilateral_loss"] / tri if tri > 0 else 0.0,
+        "dg_distress_loss_per_project": c.trilateral_loss / tri if tri > 0 else 0.0,
     }
     out.update(gains(m))
     return out

@@ -15,6 +15,7 @@ import mesa
 import numpy as np
 
 from . import metrics, schedule
+from .books import Quarter, Totals, Window
 from .agents import (
     ChineseFirm,
     ChineseFirms,
@@ -194,19 +195,21 @@ class TripleWinModel(mesa.Model):
         self.labour_index = 1.0
         self.utilization = np.zeros(len(SECTORS))
         self.tech0 = None  # capacity-weighted Chinese technology at the start, set on record
-        self.window: deque[dict[str, float]] = deque(maxlen=4)  # trailing year of flows
+        self.window = Window(4)  # flows of the trailing year
         self.host_window: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=4)
-        self.cum: dict[str, float] = dict.fromkeys(metrics.CUMULATIVE, 0.0)
-        self.flow: dict[str, float] = {}
+        self.totals = Totals()  # running totals since the start
+        self.latest_quarter: Quarter | None = None  # the record of the latest quarter
         self.latest: dict[str, float] = {}
 
     # --- dynamics ----------------------------------------------------------------------------
     def step(self) -> None:
-        """One quarter: the phases of :data:`sim.schedule.PHASES`, in order, then record."""
+        """One quarter: the phases of :data:`sim.schedule.PHASES`, in order, each given the
+        quarter's record (:class:`sim.books.Quarter`), then record."""
         self.step_index = self.steps - 1
         self._resolved.clear()
+        self.latest_quarter = q = Quarter(index=self.step_index)
         for _name, phase in schedule.PHASES:
-            phase(self)
+            phase(self, q)
         if self.steps >= self.n_steps:
             self.running = False
 

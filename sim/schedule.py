@@ -13,9 +13,11 @@ order is set; :meth:`sim.model.TripleWinModel.step` loops over :data:`PHASES`.
 9. hosts         screening by developed hosts, debt of developing hosts (agents.host_economy)
 10. record       every metric of sim.metrics                         (sim.metrics)
 
-Each phase is a function of the model; state lives in the model's arrays, flows of the quarter in
-``model.flow`` (summed over the trailing year in ``model.window``) and running totals in
-``model.cum``.
+Each phase is a function ``phase(model, quarter)``: agent state lives in the model's arrays; what
+happens in the quarter (tenders, bids, prices, winners, settlement and the flows) is written to the
+typed record ``quarter`` (:class:`sim.books.Quarter`) that the phases pass on; running totals are
+``model.totals`` (:class:`sim.books.Totals`) and the trailing year of flows ``model.window``.
+Formulas live in :mod:`sim.mechanisms`; a phase decides what to apply where.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ import numpy as np
 from .agents import chinese_firm as cf
 from .agents import developed_firm as df
 from .agents import host_economy
+from .books import Members, Quarter, Settlement
 from .mechanisms import (
+    accounts,
     award as award_m,
 )
 from .mechanisms import (
@@ -88,10 +92,7 @@ OVERCAPACITY_MASK = env_m.OVERCAPACITY_MASK
 _POWER = SECTORS.index("power")
 
 
-def sum_by(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    """Sum of ``weights`` per value of ``index`` in 0..n-1, always float (``np.bincount``
-    returns integers for empty input)."""
-    return np.bincount(index, weights=weights, minlength=n).astype(float, copy=False)
+sum_by = accounts.sum_by
 
 
 def quality_value(value: np.ndarray, tech: np.ndarray) -> np.ndarray:
@@ -99,9 +100,8 @@ def quality_value(value: np.ndarray, tech: np.ndarray) -> np.ndarray:
     return PROJECT_VALUE * value * (0.4 + 0.6 * tech) / QUALITY_REF
 
 
-def environment(m: TripleWinModel) -> None:
+def environment(m: TripleWinModel, q: Quarter) -> None:
     """Phase 1: demand, utilisation, labour cost, participation, BITs, host risk."""
-    m.flow = {}
     if m.step_index > 0:
         m.labour_index *= 1.0 + m.uncertainty("labour_cost_growth")
     initial = np.where(OVERCAPACITY_MASK, m.uncertainty("initial_utilization"),
@@ -123,10 +123,10 @@ def environment(m: TripleWinModel) -> None:
     m.dv.profit[:] = 0.0
 
 
-def tender(m: TripleWinModel) -> None:
+def tender(m: TripleWinModel, q: Quarter) -> None:
     """Phase 2: host economies issue this quarter's tenders."""
     h = m.hosts
-    m.tenders = tendering.issue(
+    q.tenders = tendering.issue(
         m.streams["tendering"], size=h.size, developed=h.developed, price_weight=h.price_weight,
         volume=m.uncertainty("tender_volume"), joint_bidding=m.lever("joint_bidding"),
         third_party=m.lever("third_party_cooperation"))
@@ -144,13 +144,13 @@ def _unit_cost(m: TripleWinModel) -> np.ndarray:
     return cn.unit_cost(m.labour_index, park_labour)
 
 
-def bid(m: TripleWinModel) -> None:
+def bid(m: TripleWinModel, q: Quarter) -> None:
     """Phase 3: firms choose tenders; associations merge; trilateral consortia; prices."""
-    t, h, cn, dv = m.tenders, m.hosts, m.cn, m.dv
+    t, h, cn, dv = q.tenders, m.hosts, m.cn, m.dv
     rng = m.streams["bids"]
     u_cn, u_dv = rng.random((cn.n, LOOKS_CN)), rng.random((dv.n, LOOKS_DV))
-    p_distress = finance.distress_probability(m.uncertainty("distress_rate"), h.instability,
-                                              h.debt)
+    q.p_distress = p_distress = finance.distress_probability(
+        m.uncertainty("distress_rate"), h.instability, h.debt)
     writeoff = m.uncertainty("writeoff_share")
     exp_loss = np.where(h.developed, 0.0, p_distress * writeoff)
 
@@ -181,9 +181,9 @@ def bid(m: TripleWinModel) -> None:
     firm, ti, plant = firm[keep], ti[keep], plant[keep]
     # per sector, from each association's standards work (AgentSet.map keeps sector order)
     gap = np.array(m.associations.map("compliance_gap"))
-    m.compliance_gap = gap
-    m.unit_cost_now = _unit_cost(m)
-    cost = m.unit_cost_now[firm] + COMPLIANCE_COST * gap[cn.sector[firm]]
+    q.compliance_gap = gap
+    q.unit_cost = _unit_cost(m)
+    cost = q.unit_cost[firm] + COMPLIANCE_COST * gap[cn.sector[firm]]
     n1 = firm.size
     cn_bids = bidding.Bids(
         tender=ti, tech=cn.tech[firm], brand=cn.brand[firm], cost=cost,
@@ -207,7 +207,7 @@ def bid(m: TripleWinModel) -> None:
 
     # separate Chinese bids per tender, before any merging (cutthroat competition metric)
     n_cn_sep = np.bincount(cn_bids.tender, minlength=t.n)
-    m.flow["tenders_with_cn"] = float((n_cn_sep > 0).sum())
+    q.flow.tenders_with_cn = float((n_cn_sep > 0).sum())
 
     # industrial associations merge Chinese bids on the coordinated tenders of their sectors
     # (all associations in one pass)
@@ -216,7 +216,7 @@ def bid(m: TripleWinModel) -> None:
     bids = bidding.merge_chinese_bids(bids, t.coordinated & covered[t.sector], t.sector)
     # separate Chinese bids as hosts receive them (a consortium counts once)
     live_cn = bids.live & bids.is_cn
-    m.flow["cn_separate_bids"] = float(live_cn.sum())
+    q.flow.cn_separate_bids = float(live_cn.sum())
 
     # trilateral consortia on tenders open to third-party cooperation
     fund = m.lever("joint_fund")
@@ -227,20 +227,19 @@ def bid(m: TripleWinModel) -> None:
         bids, tender_open=t.trilateral_open, tender_sector=t.sector, u_partner=t.u_partner,
         u_willing=t.u_willing, dv_sector=dv.sector, dv_tech=dv.tech, dv_brand=dv.brand,
         dv_cost=dv.base_cost, willingness=willingness, tender_bonus=bonus)
-    m.bids = bids
-    m.markup, m.price = bidding.price(bids, t.value, t.n)
-    m.p_distress = p_distress
+    q.bids = bids
+    q.markup, q.price = bidding.price(bids, t.value, t.n)
 
 
-def award(m: TripleWinModel) -> None:
+def award(m: TripleWinModel, q: Quarter) -> None:
     """Phase 4: every tender goes to its best-scoring eligible bid."""
-    t, b, h = m.tenders, m.bids, m.hosts
+    t, b, h = q.tenders, q.bids, m.hosts
     host = t.host[b.tender]
     dev = t.developed[b.tender]
     barrier = np.where(dev & b.is_cn, BARRIER_WEIGHT * h.barrier[host], 0.0)
     barrier *= np.where(b.plant, award_m.PLANT_BARRIER_FACTOR, 1.0)
     barrier *= np.where(b.trilateral, award_m.TRILATERAL_BARRIER_FACTOR, 1.0)
-    gap = np.where(b.is_cn, m.compliance_gap[t.sector[b.tender]], 0.0)
+    gap = np.where(b.is_cn, q.compliance_gap[t.sector[b.tender]], 0.0)
     gap *= np.where(b.trilateral, TRILATERAL_COMPLIANCE, 1.0)
     fund_bonus = np.where(b.trilateral & ~dev & (m.lever("joint_fund") > 0), FUND_BONUS, 0.0)
     rng = m.streams["award"]
@@ -254,42 +253,29 @@ def award(m: TripleWinModel) -> None:
     turned_away = dev & b.is_cn & (rng.random(b.n) < screened)
     value = t.value[b.tender]
     score = award_m.scores(
-        price_ratio=m.price / value, tech=b.tech, brand=b.brand,
+        price_ratio=q.price / value, tech=b.tech, brand=b.brand,
         price_weight=t.price_weight[b.tender], compliance_gap=gap, barrier=barrier,
         fund_bonus=fund_bonus, gumbel=gumbel)
     eligible = b.live & (b.tech >= t.min_tech[b.tender]) & ~turned_away
-    m.winner = award_m.best_per_tender(b.tender, score, eligible, t.n)
+    q.winner = award_m.best_per_tender(b.tender, score, eligible, t.n)
 
 
-def _members(b: bidding.Bids, win_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Chinese firms behind winning bids: (bid row, firm, share of the Chinese part)."""
-    won = np.zeros(b.n, bool)
-    won[win_rows] = True
-    direct = np.flatnonzero(won & (b.cn >= 0))
-    member = np.flatnonzero((b.parent >= 0) & won[np.maximum(b.parent, 0)])
-    parent = b.parent[member]
-    rows = np.concatenate([direct, parent])
-    firms = np.concatenate([b.cn[direct], b.cn[member]])
-    share = np.concatenate([np.ones(direct.size), b.weight[member] / b.weight[parent]])
-    return rows, firms, share
-
-
-def pay(m: TripleWinModel) -> None:
+def pay(m: TripleWinModel, q: Quarter) -> None:
     """Phase 5: revenue and cost booked; payment distress; joint fund; licensing fees."""
-    t, b, h, cn, dv = m.tenders, m.bids, m.hosts, m.cn, m.dv
-    won_t = np.flatnonzero(m.winner >= 0)
-    w = m.winner[won_t]
-    price, markup = m.price[w], m.markup[w]
+    t, b, h, cn, dv = q.tenders, q.bids, m.hosts, m.cn, m.dv
+    won_t = np.flatnonzero(q.winner >= 0)
+    w = q.winner[won_t]
+    price, markup = q.price[w], q.markup[w]
     f = b.cn_frac[w]
     host = t.host[won_t]
     dev = t.developed[won_t]
     tri = b.trilateral[w]
     backed = finance.fund_backing(price, tri & ~dev, m.lever("joint_fund") / 4.0)
-    p_d = np.where(dev, 0.0, m.p_distress[host])
+    p_d = np.where(dev, 0.0, q.p_distress[host])
     distressed, loss, fund_loss = finance.settle(
         price=price, p_distress=p_d, u=t.u_payment[won_t], backed=backed,
         writeoff=m.uncertainty("writeoff_share"))
-    margin = price - price / (1.0 + markup)
+    margin = accounts.margin(price, markup)
 
     # licensing fees inside trilateral consortia, paid by the Chinese side to the partner
     mult = tech_m.ipr_multiplier(m.lever("ipr_protection"), m.uncertainty("ipr_elasticity"))
@@ -298,7 +284,7 @@ def pay(m: TripleWinModel) -> None:
     fee = np.where(tri, tech_m.licence_fee(f * price, intensity, mult), 0.0)
 
     # book to Chinese firms (members share by capacity)
-    rows, firms, share = _members(b, w)
+    rows, firms, share = accounts.members(b, w)
     index_of = np.full(b.n, -1)
     index_of[w] = np.arange(w.size)
     k = index_of[rows]
@@ -317,11 +303,10 @@ def pay(m: TripleWinModel) -> None:
     is_cn = b.is_cn[w]
     prob = rep_m.problem_probability(m.uncertainty("problem_rate"), b.tech[w])
     problem = is_cn & (t.u_problem[won_t] < prob)
-    m.successes = np.zeros(cn.n)
-    m.failures = np.zeros(cn.n)
-    np.add.at(m.successes, firms, share * ~problem[k])
-    np.add.at(m.failures, firms, share * problem[k])
-    m.transfer_rows = (k, firms, share, intensity, mult)
+    successes = np.zeros(cn.n)
+    failures = np.zeros(cn.n)
+    np.add.at(successes, firms, share * ~problem[k])
+    np.add.at(failures, firms, share * problem[k])
 
     # host records: value awarded, Chinese work share, new Chinese-financed debt
     cn_val = np.where(is_cn, f * price, 0.0)
@@ -330,13 +315,13 @@ def pay(m: TripleWinModel) -> None:
     m.host_window.append((hv_cn, hv_all))
     h.cn_awarded = sum(x[0] for x in m.host_window)
     h.all_awarded = sum(x[1] for x in m.host_window)
-    m.new_finance = sum_by(host, np.where(is_cn & ~dev, finance.FINANCED_SHARE * price, 0.0),
+    new_finance = sum_by(host, np.where(is_cn & ~dev, finance.FINANCED_SHARE * price, 0.0),
                            h.n)
 
     # price of Chinese winning bids in developed hosts against the cheapest non-Chinese rival
     rival = np.full(t.n, np.inf)
     other = b.live & ~b.is_cn
-    np.minimum.at(rival, b.tender[other], m.price[other])
+    np.minimum.at(rival, b.tender[other], q.price[other])
     contested = is_cn & dev & np.isfinite(rival[won_t])
     discount = 1.0 - price[contested] / rival[won_t][contested]
 
@@ -351,64 +336,75 @@ def pay(m: TripleWinModel) -> None:
     cn_tender[b.tender[b.live & b.is_cn]] = True
     cn_dev_bid = cn_tender & t.developed
     cn_power_bid = cn_tender & (t.sector == _POWER) 
-    fl = m.flow
-    fl.update(
-        awarded=float(price.sum()), cn_value=float(cn_val.sum()),
-        cn_value_high=float(cn_val[_HIGH[sec]].sum()),
-        dev_awarded=float(price[dev].sum()), dev_cn_value=float(cn_val[dev].sum()),
-        dg_paid=float(price[dg].sum()), dg_value_tech=float((value * tech)[dg].sum()),
-        dg_budget=float(value[dg].sum()),
-        dg_price_tech=float((price * tech)[dg].sum()),
-        cn_markup_sum=float(markup[is_cn].sum()), cn_wins=float(is_cn.sum()),
-        cn_dev_bids=float(cn_dev_bid.sum()), cn_dev_wins=float((is_cn & dev).sum()),
-        cn_power_bids=float(cn_power_bid.sum()), cn_power_wins=float((is_cn & (sec == _POWER)).sum()),
-        trilateral_dg=float((tri & dg).sum()), dg_projects=float(dg.sum()),
-        dg_distress_value=float(price[distressed & dg].sum()),
-        invest_dev=0.0, invest_dg=0.0,
-        cn_discount_sum=float(discount.sum()), cn_discount_n=float(discount.size),
-        dg_lending=float(finance.FINANCED_SHARE * price[is_cn & dg].sum()),
-    )
+    fl = q.flow
+    fl.awarded = float(price.sum())
+    fl.cn_value = float(cn_val.sum())
+    fl.cn_value_high = float(cn_val[_HIGH[sec]].sum())
+    fl.dev_awarded = float(price[dev].sum())
+    fl.dev_cn_value = float(cn_val[dev].sum())
+    fl.dg_paid = float(price[dg].sum())
+    fl.dg_value_tech = float((value * tech)[dg].sum())
+    fl.dg_budget = float(value[dg].sum())
+    fl.dg_price_tech = float((price * tech)[dg].sum())
+    fl.cn_markup_sum = float(markup[is_cn].sum())
+    fl.cn_wins = float(is_cn.sum())
+    fl.cn_dev_bids = float(cn_dev_bid.sum())
+    fl.cn_dev_wins = float((is_cn & dev).sum())
+    fl.cn_power_bids = float(cn_power_bid.sum())
+    fl.cn_power_wins = float((is_cn & (sec == _POWER)).sum())
+    fl.trilateral_dg = float((tri & dg).sum())
+    fl.dg_projects = float(dg.sum())
+    fl.dg_distress_value = float(price[distressed & dg].sum())
+    fl.cn_discount_sum = float(discount.sum())
+    fl.cn_discount_n = float(discount.size)
+    fl.dg_lending = float(finance.FINANCED_SHARE * price[is_cn & dg].sum())
     dv_part = (1 - f) * price
-    c = m.cum
-    c["cn_overseas_profit"] += float(cn_profit.sum())
-    c["cn_distress_loss"] += float((f * loss).sum())
-    c["dv_profit"] += float(dv.profit.sum())
-    c["dv_licensing"] += float(fee.sum())
-    c["dv_third_party_revenue"] += float(dv_part[dg].sum())
-    c["dg_infrastructure"] += float((price * (1 - np.where(distressed,
-                                     m.uncertainty("writeoff_share"), 0.0)))[dg].sum())
-    c["dg_value"] += float(price[dg].sum())
-    c["dg_distress_value"] += fl["dg_distress_value"]
-    c["dg_surplus"] += float((qv - price)[dg].sum() - loss[dg].sum() - fund_loss[dg].sum())
-    c["dv_host_surplus"] += float((qv - price)[dev].sum())
-    c["trilateral_dg"] += fl["trilateral_dg"]
-    c["dv_cn_value"] += fl["dev_cn_value"]
-    c["dv_awarded"] += fl["dev_awarded"]
-    c["trilateral_loss"] += float(loss[tri & dg].sum())
-    c["fund_loss"] += float(fund_loss.sum())
+    c = m.totals
+    c.cn_overseas_profit += float(cn_profit.sum())
+    c.cn_distress_loss += float((f * loss).sum())
+    c.dv_profit += float(dv.profit.sum())
+    c.dv_licensing += float(fee.sum())
+    c.dv_third_party_revenue += float(dv_part[dg].sum())
+    c.dg_infrastructure += float((price * (1 - np.where(distressed,
+                                  m.uncertainty("writeoff_share"), 0.0)))[dg].sum())
+    c.dg_value += float(price[dg].sum())
+    c.dg_distress_value += fl.dg_distress_value
+    c.dg_surplus += float((qv - price)[dg].sum() - loss[dg].sum() - fund_loss[dg].sum())
+    c.dv_host_surplus += float((qv - price)[dev].sum())
+    c.trilateral_dg += fl.trilateral_dg
+    c.dv_cn_value += fl.dev_cn_value
+    c.dv_awarded += fl.dev_awarded
+    c.trilateral_loss += float(loss[tri & dg].sum())
+    c.fund_loss += float(fund_loss.sum())
     # idle overcapacity put to work: Chinese work in overcapacity sectors done at home
     home_share = cn.cap_home / np.maximum(cn.capacity, 1e-12)
     over = OVERCAPACITY_MASK[cn.sector]
     home_work = cn.revenue * home_share
-    m.home_work = sum_by(cn.sector, home_work, len(SECTORS))
     idle = cn.cap_home * (1.0 - m.utilization[cn.sector])
-    c["idle_put_to_work"] += float(np.minimum(home_work, idle)[over].sum())
+    c.idle_put_to_work += float(np.minimum(home_work, idle)[over].sum())
+    q.settlement = Settlement(
+        won=won_t, rows=w, price=price, markup=markup, cn_frac=f, distressed=distressed,
+        loss=loss, fund_loss=fund_loss, fee=fee, intensity=intensity, ipr_multiplier=mult,
+        members=Members(award=k, firm=firms, share=share), successes=successes,
+        failures=failures, new_finance=new_finance,
+        home_work=sum_by(cn.sector, home_work, len(SECTORS)))
 
 
-def learn(m: TripleWinModel) -> None:
+def learn(m: TripleWinModel, q: Quarter) -> None:
     """Phase 6: learning by doing, transfer in consortia and plants, R&D; frontier drift."""
-    cn, dv, b = m.cn, m.dv, m.bids
+    cn, dv, b, st = m.cn, m.dv, q.bids, q.settlement
     cap = np.maximum(cn.capacity, 1e-12)
     sector_frontier = sum_by(dv.sector, dv.tech, len(SECTORS)) / np.maximum(
         np.bincount(dv.sector, minlength=len(SECTORS)), 1)
     gain = tech_m.learning(cn.tech, cn.revenue / cap)
-    k, firms, share, intensity, mult = m.transfer_rows
-    w = m.winner[m.winner >= 0]
+    k, firms, share = st.members.award, st.members.firm, st.members.share
+    intensity, mult = st.intensity, st.ipr_multiplier
+    w = st.rows
     tri = b.trilateral[w][k]
     if tri.any():
         partner = b.dv[w][k][tri]
         f_ = firms[tri]
-        exposure = share[tri] * b.cn_frac[w][k][tri] * m.price[w][k][tri] / cap[f_]
+        exposure = share[tri] * b.cn_frac[w][k][tri] * q.price[w][k][tri] / cap[f_]
         g = tech_m.transfer_gain(
             gap=dv.tech[partner] - cn.tech[f_], exposure=exposure, intensity=intensity[k][tri],
             spillover=m.uncertainty("spillover_rate"), premium=m.uncertainty("jv_premium"),
@@ -426,7 +422,7 @@ def learn(m: TripleWinModel) -> None:
     dv.tech = np.clip(dv.tech + tech_m.FRONTIER_DRIFT * (1 - dv.tech), 0.0, 0.99)
 
 
-def locate(m: TripleWinModel) -> None:
+def locate(m: TripleWinModel, q: Quarter) -> None:
     """Phase 7: firms invest in parks in developing hosts or plants in developed hosts."""
     cn, h = m.cn, m.hosts
     r = m.streams["location"]
@@ -441,7 +437,7 @@ def locate(m: TripleWinModel) -> None:
                     dg_idx[np.minimum((u_dg * dg_idx.size).astype(int), dg_idx.size - 1)])
     plant = np.where(cn.dev_host >= 0, cn.dev_host,
                      dev_idx[np.minimum((u_dev * dev_idx.size).astype(int), dev_idx.size - 1)])
-    risk = m.p_distress[park] * m.uncertainty("writeoff_share")
+    risk = q.p_distress[park] * m.uncertainty("writeoff_share")
     idle = _idle_share(m)
     u_park, u_dev = cf.location_utility(
         orientation=cn.profit_orientation(m.lever("soe_reform")), labour_index=m.labour_index,
@@ -465,49 +461,49 @@ def locate(m: TripleWinModel) -> None:
     cn.cap_park += np.where(to_park, moved, 0.0)
     cn.dev_host = np.where(to_dev, plant, cn.dev_host)
     cn.park_host = np.where(to_park, park, cn.park_host)
-    m.flow["invest_dev"] = float(inv[to_dev].sum())
-    m.flow["invest_dg"] = float(inv[to_park].sum())
-    m.flow["invest_blocked"] = float(blocked.sum())
-    m.cum["invest_dev"] += m.flow["invest_dev"]
-    m.cum["invest_dg"] += m.flow["invest_dg"]
+    q.flow.invest_dev = float(inv[to_dev].sum())
+    q.flow.invest_dg = float(inv[to_park].sum())
+    q.flow.invest_blocked = float(blocked.sum())
+    m.totals.invest_dev += q.flow.invest_dev
+    m.totals.invest_dg += q.flow.invest_dg
 
 
-def reputation(m: TripleWinModel) -> None:
+def reputation(m: TripleWinModel, q: Quarter) -> None:
     """Phase 8: brand from campaigns, successes and failures."""
-    cn = m.cn
+    cn, st = m.cn, q.settlement
     cn.brand = rep_m.next_brand(cn.brand, branding=m.lever("branding"), soe=cn.soe,
-                                successes=m.successes, failures=m.failures)
+                                successes=st.successes, failures=st.failures)
 
 
-def respond(m: TripleWinModel) -> None:
+def respond(m: TripleWinModel, q: Quarter) -> None:
     """Phase 9: developed hosts screen (each decides); developing-host debt evolves."""
     h = m.hosts
     dev = h.developed
     total = float(h.all_awarded[dev].sum())
     market = float(h.cn_awarded[dev].sum()) / total if total > 0 else 0.0
-    m.host_cn_share = (1.0 - SCREENING_COORDINATION) * h.cn_share() + SCREENING_COORDINATION * market
-    host_economy.respond(h, cn_share=m.host_cn_share,
+    observed = (1.0 - SCREENING_COORDINATION) * h.cn_share() + SCREENING_COORDINATION * market
+    host_economy.respond(h, cn_share=observed,
                          threshold=m.uncertainty("screening_threshold"),
                          response=m.uncertainty("screening_response"),
                          bit_effect=m.uncertainty("bit_effect"))
-    m.project_debt = screening.next_debt(m.project_debt, m.new_finance, m.hosts.gdp)
+    m.project_debt = screening.next_debt(m.project_debt, q.settlement.new_finance, m.hosts.gdp)
 
 
-def record(m: TripleWinModel) -> None:
+def record(m: TripleWinModel, q: Quarter) -> None:
     """Phase 10: accrue wages and the value of upgrading, then record every metric."""
-    cn, c = m.cn, m.cum
-    c["dg_wages"] += loc_m.JOBS_PARK * float(cn.cap_park.sum()) * WAGE_DG
-    c["dv_wages"] += loc_m.JOBS_DEV * float(cn.cap_dev.sum()) * WAGE_DV
+    cn, c = m.cn, m.totals
+    c.dg_wages += loc_m.JOBS_PARK * float(cn.cap_park.sum()) * WAGE_DG
+    c.dv_wages += loc_m.JOBS_DEV * float(cn.cap_dev.sum()) * WAGE_DV
     tech = float((cn.tech * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))
     if m.tech0 is None:
         m.tech0 = float((m.tech_start * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))
-    c["tech_value"] += (m.uncertainty("tech_value") * (tech - m.tech0)
-                        * float(cn.capacity.sum()))
-    m.window.append(m.flow)
+    c.tech_value += (m.uncertainty("tech_value") * (tech - m.tech0)
+                     * float(cn.capacity.sum()))
+    m.window.append(q.flow)
     m.record()
 
 
-PHASES: tuple[tuple[str, Callable[[TripleWinModel], None]], ...] = (
+PHASES: tuple[tuple[str, Callable[[TripleWinModel, Quarter], None]], ...] = (
     ("environment", environment),
     ("tendering", tender),
     ("bids", bid),

@@ -127,7 +127,7 @@ def _tender_draws(seed: int, steps: int, **params) -> list[dict[str, np.ndarray]
     out = []
     for _ in range(steps):
         model.step()
-        t = model.tenders
+        t = model.latest_quarter.tenders
         out.append({"host": t.host.copy(), "sector": t.sector.copy(), "value": t.value.copy(),
                     "min_tech": t.min_tech.copy(), "u_payment": t.u_payment.copy()})
     return out

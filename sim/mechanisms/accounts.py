@@ -1,0 +1,39 @@
+"""Booking (step phase 5): who behind a winning bid is paid what.
+
+Pure functions over the arrays of one quarter's bids and awards; the phase in
+:mod:`sim.schedule` decides what to book where.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .bidding import Bids
+
+
+def sum_by(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Sum of ``weights`` per value of ``index`` in 0..n-1, always float (``np.bincount``
+    returns integers for empty input)."""
+    return np.bincount(index, weights=weights, minlength=n).astype(float, copy=False)
+
+
+def members(b: Bids, win_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chinese firms behind winning bids: (bid row, firm, share of the Chinese part).
+
+    A solo Chinese bid has its firm with share 1; a consortium's members share its Chinese part
+    by capacity (``weight``). Rows are the winning bid rows the firms belong to.
+    """
+    won = np.zeros(b.n, bool)
+    won[win_rows] = True
+    direct = np.flatnonzero(won & (b.cn >= 0))
+    member = np.flatnonzero((b.parent >= 0) & won[np.maximum(b.parent, 0)])
+    parent = b.parent[member]
+    rows = np.concatenate([direct, parent])
+    firms = np.concatenate([b.cn[direct], b.cn[member]])
+    share = np.concatenate([np.ones(direct.size), b.weight[member] / b.weight[parent]])
+    return rows, firms, share
+
+
+def margin(price: np.ndarray, markup: np.ndarray) -> np.ndarray:
+    """Margin earned on a price that carries ``markup`` over cost."""
+    return price - price / (1.0 + markup)
