@@ -76,6 +76,12 @@ _DECL = [
            "Share of overcapacity-sector capacity that sits in overseas parks or plants.", "china"),
     Metric("cn_distress_loss", "Chinese distress losses", "USD bn, cumulative",
            "Cumulative losses of Chinese firms to payment distress.", "china", False),
+    Metric("cn_overseas_revenue", "Chinese overseas contract revenue", "USD bn per year",
+           "Chinese work value of tenders awarded abroad over the trailing year (consortium "
+           "shares included): the model's counterpart of overseas contracting revenue.", "china"),
+    Metric("cn_outward_investment", "Chinese outward investment", "USD bn per year",
+           "Capacity Chinese firms placed in plants in developed hosts and parks in developing "
+           "hosts over the trailing year, at its value.", "china"),
     Metric("dv_profit", "Developed firms' profit", "USD bn, cumulative",
            "Cumulative profit of developed firms in home and third markets, consortium shares and "
            "licensing fees included.", "developed", True),
@@ -98,6 +104,9 @@ _DECL = [
     Metric("dv_cn_share_cum", "Chinese share in developed hosts, cumulative", "share 0-1",
            "Chinese work share of all value awarded in developed hosts since the start.",
            "developed"),
+    Metric("dg_cn_share", "Chinese share in developing hosts", "share 0-1",
+           "Chinese work share of value awarded in developing hosts, trailing year.",
+           "developing"),
     Metric("dg_infrastructure", "Infrastructure delivered", "USD bn, cumulative",
            "Cumulative value of projects delivered to developing hosts (written-off parts "
            "excluded).", "developing", True),
@@ -139,6 +148,9 @@ _DECL = [
            "Overseas profit (after distress losses and licensing) + value of technology upgrading "
            "+ value of idle overcapacity put to work - China's half of joint-fund losses.", "gain",
            True),
+    Metric("tenders_awarded_value", "Awarded tender value", "USD bn per year",
+           "Value of all tenders awarded over the trailing year, in every host: the size of the "
+           "model's international contracting market.", "mechanism"),
 ]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _DECL}
@@ -177,6 +189,19 @@ def _share(m: TripleWinModel, part: str, whole: str) -> float:
     """A trailing-year share: ``_trailing`` kept in [0, 1] (a part summed over a subset can
     exceed its whole by rounding)."""
     return min(1.0, max(0.0, _trailing(m, part, whole)))
+
+
+def _year(m: TripleWinModel, flow: str) -> float:
+    """A flow summed over the trailing year (four quarters): a yearly amount."""
+    return float(m.window.total(flow))
+
+
+def _share_of_rest(m: TripleWinModel, part: str, part_sub: str, whole: str,
+                   whole_sub: str) -> float:
+    """Trailing-year share ``(part - part_sub) / (whole - whole_sub)``: a share over the hosts
+    outside a subset (e.g. developing hosts = all hosts less developed ones), kept in [0, 1]."""
+    d = _year(m, whole) - _year(m, whole_sub)
+    return min(1.0, max(0.0, (_year(m, part) - _year(m, part_sub)) / d)) if d > 1e-12 else 0.0
 
 
 def gains(m: TripleWinModel) -> dict[str, float]:
@@ -227,6 +252,8 @@ def compute(m: TripleWinModel) -> dict[str, float]:
         "cn_relocated_share": float((cn.cap_park + cn.cap_dev)[over].sum())
         / max(float(cap[over].sum()), 1e-12),
         "cn_distress_loss": c.cn_distress_loss,
+        "cn_overseas_revenue": _year(m, "cn_value"),
+        "cn_outward_investment": float(inv_year),
         "dv_profit": c.dv_profit,
         "dv_licensing": c.dv_licensing,
         "dv_third_party_revenue": c.dv_third_party_revenue,
@@ -236,6 +263,7 @@ def compute(m: TripleWinModel) -> dict[str, float]:
         "dv_cn_discount": _trailing(m, "cn_discount_sum", "cn_discount_n"),
         "dv_cn_value": c.dv_cn_value,
         "dv_cn_share_cum": c.dv_cn_value / c.dv_awarded if c.dv_awarded > 0 else 0.0,
+        "dg_cn_share": _share_of_rest(m, "cn_value", "dev_cn_value", "awarded", "dev_awarded"),
         "dg_infrastructure": c.dg_infrastructure,
         "dg_price_per_quality": _trailing(m, "dg_paid", "dg_value_tech"),
         "dg_price_ratio": _trailing(m, "dg_paid", "dg_budget"),
@@ -246,6 +274,7 @@ def compute(m: TripleWinModel) -> dict[str, float]:
         "dg_jobs": JOBS_PARK * float(cn.cap_park.sum()),
         "dg_trilateral_projects": tri,
         "dg_distress_loss_per_project": c.trilateral_loss / tri if tri > 0 else 0.0,
+        "tenders_awarded_value": _year(m, "awarded"),
     }
     out.update(gains(m))
     return out
