@@ -1,6 +1,7 @@
 """The ``triplewin`` command line (``python -m sim`` does the same).
 
-Commands: ``run``, ``compare``, ``validate``, ``validate-history``, ``list``, ``explain``. Exit status: 0 on success, 2 for bad input
+Commands: ``run``, ``compare``, ``validate``, ``list``, ``explain`` (``calibrate`` and
+``validate-history`` live in :mod:`sim.cli_calibrate`). Exit status: 0 on success, 2 for bad input
 (one ``FILE:LINE: dotted.key: what is wrong (what is allowed)`` line per problem on stderr, and
 nothing written), 1 for an unexpected failure (one line on stderr; set ``TRIPLEWIN_DEBUG=1`` for the
 traceback).
@@ -524,62 +525,6 @@ def compare(
     typer.echo(f"Results: {final}")
 
 
-@app.command("validate-history")
-def validate_history(
-    scenario_file: Annotated[str, typer.Argument(help="The historical scenario.")] =
-    "scenarios/historical.yaml",
-    replications: Annotated[int | None, typer.Option(help="Replications (default: the "
-                                                     "file's).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Root seed.")] = None,
-    out: Annotated[Path | None, typer.Option(
-        help="Output folder (must not exist). Default: results/validation/<UTC time>/")] = None,
-) -> None:
-    """Run the historical scenario and report, pattern by pattern, what matches history."""
-    from sim.experiments import workers as workers_m
-
-    n_workers = workers_m.start(None)  # the model loads in the workers while the file is read
-    from sim.scenario.load import ScenarioError, load_scenario
-
-    path = Path(scenario_file)
-    if not path.exists() and not path.is_absolute():
-        alt = _scenarios_dir(None)
-        if alt is not None and (alt / path.name).exists():
-            path = alt / path.name
-    try:
-        scenario = load_scenario(path, seed=seed, replications=replications)
-    except ScenarioError as e:
-        _say_problems(e.problems)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    if out is not None and (out.exists() or out.is_symlink()):
-        _refuse_overwrite(out)
-    if out is None:
-        from datetime import UTC, datetime
-
-        out = Path("results") / "validation" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        base, n = out, 1
-        while out.exists():
-            n += 1
-            out = base.with_name(f"{base.name}-{n}")
-    from rich.table import Table
-
-    from sim.analysis.validation import write_report
-    from sim.experiments.runner import run_replications
-
-    results = run_replications(scenario, workers=n_workers)
-    final, rows = write_report(results, out)
-    table = Table(title=f"Validation of {scenario.name} against history "
-                  f"({len(results.seeds)} replications)", title_justify="left")
-    for col in ("pattern", "target", "tolerance", "model", "result"):
-        table.add_column(col, justify="right" if col in ("model",) else "left")
-    for r in rows:
-        lo, hi = r["tolerance"]
-        table.add_row(r["title"], r["target"], f"{lo:g} to {hi:g}", f"{r['model_mean']:.3g}",
-                      "[green]pass[/]" if r["pass"] else "[red]FAIL[/]")
-    _console().print(table)
-    typer.echo(f"{sum(r['pass'] for r in rows)} of {len(rows)} patterns pass. "
-               f"Report: {final / 'report.md'}")
-
-
 from sim import cli_sweep  # noqa: E402  (sweep, analyze, export)
 
 cli_sweep.register(app)
@@ -588,6 +533,11 @@ cli_sweep.register(app)
 from sim import cli_classroom  # noqa: E402  (app, plot, report)
 
 cli_classroom.register(app)
+
+
+from sim import cli_calibrate  # noqa: E402  (calibrate, validate-history)
+
+cli_calibrate.register(app)
 
 
 # --------------------------------------------------------------------------------------------

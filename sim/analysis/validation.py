@@ -1,162 +1,431 @@
-"""Validation of the ``historical`` scenario against stylised facts (DESIGN.md section 6,
-FACTS.md "Patterns for the historical validation").
+"""Validation of the ``historical`` scenario against the patterns of
+:mod:`sim.analysis.patterns`, run by run.
 
-Each :class:`Pattern` names its source, the target, the tolerance used and how the model's
-output is reduced to one number per replication; the report sets the model's mean and 90% range
-beside the target and says pass or fail. Failures are reported, not hidden.
+:func:`run_history` runs the scenario in several *worlds*: parameter sets drawn from an accepted
+ensemble (``triplewin calibrate``), or only the scenario's own values when there is no ensemble;
+each world runs the same replication seeds. :func:`evaluate` reduces every run to one number per
+pattern and reports the model's median, its 90% range (5th to 95th percentile over runs) and the
+*coverage*: the share of runs within the pattern's tolerance. A pattern holds when its coverage
+reaches :data:`~sim.analysis.patterns.HOLD_LEVEL`; a mean inside the tolerance with most runs
+outside does not hold. Failures are reported as failures.
+
+:func:`write_report` writes ``report.md``, ``validation.json`` (the shape of
+:func:`report_json`), ``trace.md`` (the record of what was fitted to what, what was never used
+to fit, what failed, and how the ensemble changes verdicts) and ``figures/``.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..experiments.runner import RunResults
 from ..scenario.params import START_YEAR
-
-
-def year_end(results: RunResults, metric: str, year: int) -> np.ndarray:
-    """Per-replication value at the last quarter of ``year`` (trailing-year metrics = annual)."""
-    step = 4 * (year - START_YEAR) + 3
-    return results.series(metric)[:, min(step, results.scenario.run.steps - 1)]
-
-
-def years_mean(results: RunResults, metric: str, years: range) -> np.ndarray:
-    return np.mean([year_end(results, metric, y) for y in years], axis=0)
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """One stylised fact, how the model is measured against it, and the tolerance."""
-
-    key: str
-    title: str
-    source: str
-    target: str
-    low: float
-    high: float
-    measure: Callable[[RunResults], np.ndarray]
-    how: str
-
-
-def _peak_year(results: RunResults, metric: str, years: range) -> np.ndarray:
-    vals = np.array([year_end(results, metric, y) for y in years])
-    return np.array(list(years))[vals.argmax(axis=0)].astype(float)
-
-
-PATTERNS: tuple[Pattern, ...] = (
-    Pattern("contract_share_2015", "Chinese share of international contracts, 2015",
-            "ENR Top-250 via CHINCA (FACTS F9)", "about 13% (13.1% in 2013)", 0.08, 0.18,
-            lambda r: year_end(r, "cn_contract_share", 2015),
-            "cn_contract_share at 2015Q4 (trailing year)"),
-    Pattern("contract_share_2018_19", "Chinese share of international contracts, 2018-19",
-            "ENR Top-250 via CHINCA (FACTS F9)", "about 25% (24.4%, 25.4%)", 0.20, 0.30,
-            lambda r: years_mean(r, "cn_contract_share", range(2018, 2020)),
-            "mean of cn_contract_share at 2018Q4 and 2019Q4"),
-    Pattern("contract_share_levels_off", "Chinese contract share levels off after 2019",
-            "ENR via CHINCA (FACTS F9): 25.4% (2019), 27.5% (2022), 24.6% (2023)",
-            "change 2019-21 to 2022-24 within +-5 points", -0.05, 0.05,
-            lambda r: years_mean(r, "cn_contract_share", range(2022, 2025))
-            - years_mean(r, "cn_contract_share", range(2019, 2022)),
-            "mean 2022-24 minus mean 2019-21 of cn_contract_share"),
-    Pattern("developed_share_peak", "Developed-host share of Chinese investment at its 2016-17 "
-            "peak", "AEI China Global Investment Tracker (FACTS F2)", "65% (2016), 78% (2017)",
-            0.60, 0.85, lambda r: np.maximum(year_end(r, "cn_developed_share", 2016),
-                                             year_end(r, "cn_developed_share", 2017)),
-            "higher of cn_developed_share at 2016Q4 and 2017Q4"),
-    Pattern("developed_share_after_screening", "Developed-host share of Chinese investment "
-            "after screening", "AEI CGIT (F2); Rhodium (F4); FIRRMA, EU 2019/452 (F18)",
-            "43% (2018), 38% (2019)", 0.30, 0.50,
-            lambda r: years_mean(r, "cn_developed_share", range(2019, 2022)),
-            "mean of cn_developed_share at 2019Q4-2021Q4"),
-    Pattern("developed_share_peak_before_2019", "The developed-host share peaks before screening "
-            "bites", "AEI CGIT (F2), F18", "peak in 2016-17, before 2018", 2015, 2017,
-            lambda r: _peak_year(r, "cn_developed_share", range(2015, 2025)),
-            "year of the highest cn_developed_share, 2015-2024"),
-    Pattern("utilization_2015", "Overcapacity-sector utilisation at the start",
-            "State Council 2013; trade press 2015-16 (F6, F7)", "0.65-0.74", 0.65, 0.74,
-            lambda r: year_end(r, "cn_utilization", 2015),
-            "cn_utilization at 2015Q4"),
-    Pattern("overcapacity_absorbed", "Overseas activity absorbs only a small part of "
-            "overcapacity", "MIIT (F8); FACTS pattern 3", "relocated share small (< 10%)",
-            0.0, 0.10, lambda r: year_end(r, "cn_relocated_share", 2024),
-            "cn_relocated_share at 2024Q4"),
-    Pattern("price_discount", "Chinese winning bids in developed markets below rivals",
-            "MassLive, MBTA 2014 (F11)", "21-48% below rivals", 0.20, 0.50,
-            lambda r: years_mean(r, "dv_cn_discount", range(2015, 2025)),
-            "mean of dv_cn_discount, 2015-2024 year ends"),
-    Pattern("distress_after_lending", "Payment distress peaks after the lending peak",
-            "Rhodium 2019; AidData 2021 (F19, F20)", "distress peak year - lending peak year >= 0",
-            0, 10, lambda r: _peak_year(r, "dg_distress_share", range(2016, 2025))
-            - _peak_year(r, "dg_lending", range(2016, 2025)),
-            "peak year of dg_distress_share minus peak year of dg_lending (2016-2024)"),
+from ..scenario.schema import Scenario
+from ..streams import replication_seeds
+from .patterns import (
+    FITTED,
+    HOLD_LEVEL,
+    INPUT_FACTS,
+    PATTERNS,
+    SCALES,
+    Pattern,
+    fitted_map,
+    missing_metrics,
+    pattern_values,
+    series_of,
 )
 
+Progress = Callable[[int, int], None]
 
-def evaluate(results: RunResults) -> list[dict[str, Any]]:
-    """One row per pattern: model mean, 5-95% range, target, tolerance and pass/fail.
 
-    A pattern passes when the model's mean over replications lies within [low, high].
-    """
+@dataclass
+class HistoryRuns:
+    """Runs of the historical scenario: worlds x replication seeds (world-major order)."""
+
+    scenario: Scenario
+    worlds: list[dict[str, float]]
+    seeds: list[int]
+    histories: list[list[dict[str, float]]]
+    ensemble: str | None = None
+    ensemble_manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.histories)
+
+    def series(self) -> dict[str, np.ndarray]:
+        """Every metric as (runs x steps)."""
+        return series_of(self.histories)
+
+
+def run_history(scenario: Scenario, *, ensemble: str | Path | None = None,
+                worlds: int | None = None, replications: int | None = None, workers: int = 1,
+                progress: Progress | None = None) -> HistoryRuns:
+    """Run the scenario in each world and replication.
+
+    With an ensemble: ``worlds`` parameter sets (default 16) drawn by weight, ``replications``
+    seeds each (default 2). Without: the scenario's own values, ``replications`` seeds (default:
+    the scenario's)."""
+    from ..experiments.runner import histories_of
+    from .calibration import draw_worlds, read_ensemble, with_world
+
+    man: dict[str, Any] = {}
+    if ensemble is not None:
+        frame, man = read_ensemble(ensemble)
+        draws = draw_worlds(frame, worlds or 16, scenario.run.seed)
+        reps = replications or 2
+    else:
+        draws = [{}]
+        reps = replications or scenario.run.replications
+    seeds = replication_seeds(scenario.run.seed, reps)
+    scen = [with_world(scenario, w) for w in draws]
+    jobs = [(sc, s) for sc in scen for s in seeds]
+    hist = histories_of(jobs, workers=workers, progress=progress)
+    return HistoryRuns(scenario, draws, seeds, hist, str(ensemble) if ensemble else None, man)
+
+
+# --------------------------------------------------------------------------------------------
+# evaluation
+
+
+def scheduled_inputs(scenario: Scenario) -> dict[str, dict[int, float]]:
+    """Every parameter the scenario sets as a schedule (history put in, not produced)."""
+    out = {}
+    for section in (scenario.world_values(), scenario.lever_values()):
+        out.update({k: dict(v) for k, v in section.items() if isinstance(v, dict)})
+    return out
+
+
+def _q(v: np.ndarray, q: float) -> float | None:
+    v = v[np.isfinite(v)]
+    return float(np.percentile(v, q)) if v.size else None
+
+
+def evaluate(series: dict[str, np.ndarray], patterns: tuple[Pattern, ...] = PATTERNS, *,
+             scheduled: dict[str, Any] | None = None, hold_level: float = HOLD_LEVEL
+             ) -> list[dict[str, Any]]:
+    """One row per pattern: target, tolerance, median, 90% range, coverage, holds.
+
+    Coverage is the share of runs whose own value lies within the tolerance (a run whose value
+    is undefined counts as outside); the pattern holds when coverage >= ``hold_level``. A pattern
+    that reads a metric the model does not report is listed with ``measurable`` false and does
+    not hold."""
+    scheduled = scheduled or {}
+    values = pattern_values(patterns, series)
     rows = []
-    for p in PATTERNS:
-        v = p.measure(results)
-        mean = float(np.mean(v))
-        lo, hi = (float(x) for x in np.percentile(v, [5, 95]))
-        rows.append({"key": p.key, "title": p.title, "source": p.source, "target": p.target,
-                     "tolerance": [p.low, p.high], "how": p.how, "model_mean": mean,
-                     "model_p5": lo, "model_p95": hi, "pass": bool(p.low <= mean <= p.high)})
+    for p in patterns:
+        v = values[p.name]
+        lo, hi = p.interval
+        row: dict[str, Any] = {
+            "name": p.name, "role": p.role, "kind": p.kind, "target": p.target,
+            "tolerance": p.tolerance, "interval": [lo, hi], "unit": p.unit,
+            "title": p.title, "source": p.source, "figures": p.figures,
+            "measured_by": p.measure.text(), "scale": _scale(p), "note": p.note,
+            "leans_on_scheduled": [k for k in p.leans_on if k in scheduled],
+        }
+        if v is None:
+            row.update(median=None, range=[None, None], coverage=0.0, holds=False, n_runs=0,
+                       measurable=False, missing=missing_metrics(p, series))
+        else:
+            cov = float(np.mean(p.within(v))) if v.size else 0.0
+            row.update(median=_q(v, 50), range=[_q(v, 5), _q(v, 95)], coverage=cov,
+                       holds=bool(cov >= hold_level), n_runs=int(v.size), measurable=True,
+                       missing=[])
+        rows.append(row)
     return rows
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.0f}" if abs(x) >= 100 else f"{x:.3g}"
+def _scale(p: Pattern) -> dict[str, Any] | None:
+    if not p.measure.scale:
+        return None
+    s = SCALES[p.measure.scale]
+    return {"name": s.name, "value": s.value, "unit": s.unit, "source": s.source}
 
 
-def report_markdown(results: RunResults, rows: list[dict[str, Any]],
-                    figures: list[str]) -> str:
-    """The validation report as Markdown."""
-    n_pass = sum(r["pass"] for r in rows)
-    sc = results.scenario
-    lines = [
-        f"# Validation against history: `{sc.name}`",
-        "",
-        f"{len(results.seeds)} replications of {sc.run.steps} quarters from {START_YEAR}Q1, root "
-        f"seed {sc.run.seed}. A pattern passes when the mean over replications lies inside the "
-        "tolerance; the 5-95% range shows the spread across replications.",
-        "",
-        f"**{n_pass} of {len(rows)} patterns pass.**",
-        "",
-        "| pattern | source | target | tolerance | model mean (5-95%) | result |",
-        "|---|---|---|---|---|---|",
-    ]
+def report_json(runs: HistoryRuns, rows: list[dict[str, Any]],
+                verdicts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``{"patterns": [...], "calibration": {"ensemble", "parameters"}, ...}``."""
+    sc = runs.scenario
+    fitted = runs.ensemble_manifest.get("fitted") or fitted_map(FITTED)
+    held = [r for r in rows if r["role"] == "validation"]
+    cal = [r for r in rows if r["role"] == "calibration"]
+    sched = scheduled_inputs(sc)
+    return {
+        "scenario": sc.name,
+        "seeds": runs.seeds,
+        "worlds": len(runs.worlds),
+        "runs": runs.n_runs,
+        "hold_level": HOLD_LEVEL,
+        "patterns": rows,
+        "summary": {"validation": {"holds": sum(r["holds"] for r in held), "of": len(held)},
+                    "calibration": {"holds": sum(r["holds"] for r in cal), "of": len(cal)}},
+        "calibration": {
+            "ensemble": runs.ensemble,
+            "parameters": fitted,
+            "note": (f"{len(runs.worlds)} parameter sets drawn by weight from the ensemble"
+                     if runs.ensemble else
+                     "no ensemble: the scenario's own values (defaults set by hand against the "
+                     "same calibration patterns, docs/ODD.md section 8)"),
+        },
+        "inputs": {
+            "scheduled": {k: {str(s): x for s, x in v.items()} for k, v in sched.items()},
+            "facts_used_as_inputs": [vars(f) for f in INPUT_FACTS],
+        },
+        "produced_by_model": [r["name"] for r in held if not r["leans_on_scheduled"]],
+        "responds_to_scheduled_inputs": {r["name"]: r["leans_on_scheduled"] for r in held
+                                         if r["leans_on_scheduled"]},
+        "verdicts": verdicts or [],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# how the ensemble changes verdicts
+
+
+def ensemble_verdicts(pairs: list[tuple[Scenario, Scenario]], ensemble: str | Path, *,
+                      worlds: int = 8, replications: int = 3, workers: int = 1,
+                      progress: Progress | None = None) -> list[dict[str, Any]]:
+    """Per pair (A, B): the verdict at the scenarios' own values and the share of ensemble
+    worlds in which each group gains (each world a paired comparison with the same seeds)."""
+    from ..experiments.compare import GAIN_OF, paired, verdict
+    from ..experiments.runner import RunResults, histories_of
+    from .calibration import draw_worlds, read_ensemble, with_world
+
+    frame, _ = read_ensemble(ensemble)
+    out = []
+    for a, b in pairs:
+        draws = [{}, *draw_worlds(frame, worlds, a.run.seed)]
+        seeds = replication_seeds(a.run.seed, replications)
+        jobs = [(with_world(sc, w), s) for w in draws for sc in (a, b) for s in seeds]
+        hist = histories_of(jobs, workers=workers, progress=progress)
+        per_world = []
+        for i in range(len(draws)):
+            block = hist[i * 2 * replications:(i + 1) * 2 * replications]
+            ra = RunResults(scenario=a, seeds=seeds, histories=block[:replications])
+            rb = RunResults(scenario=b, seeds=seeds, histories=block[replications:])
+            d = paired(ra, rb)
+            per_world.append((verdict(d), {g: d[m]["delta"] for g, m in GAIN_OF.items()}))
+        default_v, default_d = per_world[0]
+        ens = per_world[1:]
+        groups = [*GAIN_OF, "triple_win"]
+        out.append({
+            "a": a.name, "b": b.name, "replications": replications, "worlds": worlds,
+            "default": {"verdict": default_v, "delta": default_d},
+            "ensemble_share": {g: float(np.mean([v[g] for v, _ in ens])) for g in groups},
+            "ensemble_delta_median": {g: float(np.median([d[g] for _, d in ens]))
+                                      for g in GAIN_OF},
+        })
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the report
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    return f"{x:.3g}"
+
+
+def _range(r: dict[str, Any]) -> str:
+    lo, hi = r["range"]
+    return f"{_fmt(r['median'])} ({_fmt(lo)} to {_fmt(hi)})"
+
+
+def _table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["| pattern | kind | target | tolerance | model median (90% range) | coverage | "
+             "result |", "|---|---|---|---|---|---|---|"]
     for r in rows:
-        lo, hi = r["tolerance"]
-        lines.append(
-            f"| {r['title']} | {r['source']} | {r['target']} | [{_fmt(lo)}, {_fmt(hi)}] | "
-            f"{_fmt(r['model_mean'])} ({_fmt(r['model_p5'])} to {_fmt(r['model_p95'])}) | "
-            f"{'pass' if r['pass'] else '**FAIL**'} |")
-    lines += ["", "## How each pattern is measured", ""]
-    lines += [f"- **{r['title']}**: {r['how']}." for r in rows]
-    fails = [r for r in rows if not r["pass"]]
-    lines += ["", "## What does not match", ""]
+        lo, hi = r["interval"]
+        res = "holds" if r["holds"] else ("**not measurable**" if not r["measurable"]
+                                          else "**FAILS**")
+        lines.append(f"| {r['title']} (`{r['name']}`) | {r['kind']} | {_fmt(r['target'])} "
+                     f"{r['unit']} | [{_fmt(lo)}, {_fmt(hi)}] | {_range(r)} | "
+                     f"{r['coverage']:.0%} | {res} |")
+    return lines
+
+
+def report_markdown(data: dict[str, Any], figures: list[str]) -> str:
+    """The validation report as Markdown (from :func:`report_json`'s data)."""
+    rows = data["patterns"]
+    held = [r for r in rows if r["role"] == "validation"]
+    cal = [r for r in rows if r["role"] == "calibration"]
+    s = data["summary"]
+    c = data["calibration"]
+    lines = [
+        f"# Validation against history: `{data['scenario']}`",
+        "",
+        f"{data['runs']} runs of 40 quarters from {START_YEAR}Q1: {data['worlds']} "
+        f"world{'s' if data['worlds'] != 1 else ''} x {len(data['seeds'])} replication seeds. "
+        f"{c['note'][:1].upper() + c['note'][1:]}"
+        + (f" (`{c['ensemble']}`)." if c["ensemble"] else "."),
+        "",
+        "A run is within tolerance when its own value lies in target +- tolerance. **Coverage** "
+        "is the share of runs within tolerance; a pattern **holds** when its coverage is at "
+        f"least {data['hold_level']:.0%}. The median and the 90% range (5th to 95th "
+        "percentile) are over runs.",
+        "",
+        f"**Held-out patterns (never used to fit anything): {s['validation']['holds']} of "
+        f"{s['validation']['of']} hold.**",
+        "",
+        *_table(held),
+        "",
+        f"**Calibration patterns (used to fit): {s['calibration']['holds']} of "
+        f"{s['calibration']['of']} hold.** These show the fit, not a test.",
+        "",
+        *_table(cal),
+        "",
+        "## What fails",
+        "",
+    ]
+    fails = [r for r in rows if not r["holds"]]
     if fails:
-        lines += [f"- {r['title']}: model {_fmt(r['model_mean'])}, target {r['target']}."
-                  for r in fails]
+        for r in fails:
+            why = (f"the model does not report {', '.join(r['missing'])}" if not r["measurable"]
+                   else f"median {_fmt(r['median'])} against {_fmt(r['target'])} +- "
+                        f"{_fmt(r['tolerance'])}; {r['coverage']:.0%} of runs within")
+            lines.append(f"- **{r['title']}** ({r['role']}): {why}.")
     else:
-        lines.append("Every pattern is within its tolerance.")
+        lines.append("Every pattern holds.")
+    lines += ["", "## Inputs and what the model produces by itself", "",
+              "Scheduled in the scenario (history put in, not a result):", ""]
+    sched = data["inputs"]["scheduled"]
+    lines += [f"- `{k}`: {', '.join(f'{st}: {v:g}' for st, v in s_.items())}"
+              for k, s_ in sched.items()] or ["- nothing"]
+    lines += ["", "Held-out patterns that respond to a scheduled input:", ""]
+    resp = data["responds_to_scheduled_inputs"]
+    lines += [f"- `{k}` (leans on {', '.join(f'`{x}`' for x in v)})" for k, v in resp.items()
+              ] or ["- none"]
+    lines += ["", "Held-out patterns the model must produce with no scheduled input bearing on "
+              "them: " + (", ".join(f"`{n}`" for n in data["produced_by_model"]) or "none")
+              + ".", "", "Public figures used as inputs, so never tested against:", ""]
+    lines += [f"- {f['fact']} ({f['source']}): {f['used_as']}."
+              for f in data["inputs"]["facts_used_as_inputs"]]
+    lines += ["", "## How each pattern is measured", ""]
+    for r in rows:
+        scale = (f" Scale: `{r['scale']['name']}` = {r['scale']['value']:g} "
+                 f"({r['scale']['unit']}; {r['scale']['source']})." if r["scale"] else "")
+        note = f" {r['note']}" if r["note"] else ""
+        lines.append(f"- **{r['title']}** (`{r['name']}`, {r['role']}): {r['measured_by']}. "
+                     f"Source: {r['source']}: {r['figures']}.{scale}{note}")
     lines += ["", "## Figures", ""]
     lines += [f"![{Path(f).stem}]({f})" for f in figures]
     lines.append("")
     return "\n".join(lines)
 
 
-def validation_figures(results: RunResults, out: Path, dpi: int = 200) -> list[Path]:
-    """Model time series with the historical targets drawn in."""
+def trace_markdown(data: dict[str, Any], manifest: dict[str, Any]) -> str:
+    """The TRACE-style record: what was fitted to what, what was held out, what failed, how the
+    ensemble changes the verdicts."""
+    rows = {r["name"]: r for r in data["patterns"]}
+    c = data["calibration"]
+    lines = [
+        "# Calibration and validation record",
+        "",
+        "A record in the spirit of TRACE (Grimm et al. 2014, *Ecological Modelling* 280): what "
+        "the model was fitted to, what was kept out of the fit, and what the held-out "
+        "comparison shows. Generated by `make validation` from one calibration run; every "
+        "number below is in `validation.json` and `calibration/manifest.json`.",
+        "",
+        "## Model output corroboration: the calibration",
+        "",
+    ]
+    if not c["ensemble"]:
+        lines += ["No ensemble was given: the report compares the scenario's own values. The "
+                  "defaults were set by hand against the calibration patterns below "
+                  "(docs/ODD.md section 8).", ""]
+    else:
+        gens = manifest.get("generations", [])
+        lines += [
+            f"Method: {manifest.get('method', 'ABC-SMC')}. Distance: "
+            f"{manifest.get('distance', '')}. Budget {manifest.get('budget')} runs, "
+            f"{manifest.get('runs')} runs in {len(gens)} complete generation"
+            f"{'s' if len(gens) != 1 else ''} of {manifest.get('population')} particles, "
+            f"stopped by the {manifest.get('stopped_by')}; last threshold "
+            f"{gens[-1]['epsilon']:.3g} (1 = every pattern at the edge of its tolerance on "
+            f"average); effective sample size {manifest.get('effective_sample_size', 0):.1f}. "
+            f"Library versions: {', '.join(f'{k} {v}' for k, v in manifest.get('versions', {}).items())}."
+            if gens else "No complete generation.",
+            "",
+            "![prior and posterior](calibration/figures/prior_posterior.png)",
+            "",
+        ]
+    lines += ["| parameter | fitted to | prior | default | posterior median (90%) |",
+              "|---|---|---|---|---|"]
+    mparams = manifest.get("parameters", {})
+    for name, pats in c["parameters"].items():
+        mp = mparams.get(name)
+        if mp:
+            po = mp["posterior"]
+            prior = f"[{mp['prior'][0]:g}, {mp['prior'][1]:g}]"
+            post = f"{po['median']:.3g} ({po['p5']:.3g} to {po['p95']:.3g})"
+            default = f"{mp['default']:g}"
+        else:
+            prior, post, default = "by hand", "n/a", "n/a"
+        lines.append(f"| `{name}` | {', '.join(f'`{p}`' for p in pats)} | {prior} | {default} | "
+                     f"{post} |")
+    fit = manifest.get("pattern_fit", {})
+    if fit:
+        lines += ["", "Fit of the accepted ensemble to its own calibration patterns (weighted "
+                  "over the last generation):", "",
+                  "| calibration pattern | target +- tolerance | ensemble mean | share within |",
+                  "|---|---|---|---|"]
+        for k, f in fit.items():
+            lines.append(f"| `{k}` | {_fmt(f['target'])} +- {_fmt(f['tolerance'])} | "
+                         f"{_fmt(f['weighted_mean'])} | {f['within_tolerance']:.0%} |")
+    held = [r for r in data["patterns"] if r["role"] == "validation"]
+    lines += ["", "## Patterns never used to fit anything", "",
+              ", ".join(f"`{r['name']}`" for r in held) + ".", "",
+              "## Model output corroboration: the held-out patterns", "",
+              f"{data['summary']['validation']['holds']} of {data['summary']['validation']['of']} "
+              f"hold (coverage >= {data['hold_level']:.0%} of {data['runs']} runs).", ""]
+    for r in held:
+        state = "holds" if r["holds"] else "**fails**"
+        lean = (f" Responds to scheduled input: {', '.join(r['leans_on_scheduled'])}."
+                if r["leans_on_scheduled"] else " No scheduled input bears on it directly.")
+        lines.append(f"- `{r['name']}` ({r['kind']}) {state}: target {_fmt(r['target'])} +- "
+                     f"{_fmt(r['tolerance'])} {r['unit']}, model {_range(r)}, coverage "
+                     f"{r['coverage']:.0%}.{lean}")
+    lines += ["", "## What failed", ""]
+    fails = [r for r in data["patterns"] if not r["holds"]]
+    lines += ([f"- `{r['name']}` ({r['role']}): median {_fmt(r['median'])}, target "
+               f"{_fmt(r['target'])} +- {_fmt(r['tolerance'])}, coverage {r['coverage']:.0%}."
+               for r in fails] or ["Nothing failed."])
+    lines += ["", "## How the ensemble changes scenario verdicts", ""]
+    if data["verdicts"]:
+        lines += ["Each pair: the verdict at the scenarios' own values (default world), and the "
+                  "share of ensemble worlds in which each group gains (95% CI of its paired gain "
+                  "difference above zero, same seeds in A and B).", "",
+                  "| A -> B | group | default world | share of ensemble worlds | median gain "
+                  "difference (ensemble) |", "|---|---|---|---|---|"]
+        for v in data["verdicts"]:
+            for g in ("developed", "developing", "china", "triple_win"):
+                med = v["ensemble_delta_median"].get(g)
+                lines.append(f"| {v['a']} -> {v['b']} | {g} | "
+                             f"{'gains' if v['default']['verdict'][g] else 'no'} | "
+                             f"{v['ensemble_share'][g]:.0%} of {v['worlds']} | "
+                             f"{_fmt(med) if med is not None else ''} |")
+    else:
+        lines.append("Not computed in this run (no ensemble, or no scenario pair given).")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def validation_figures(series: dict[str, np.ndarray], out: Path, *, n_runs: int,
+                       dpi: int = 150) -> list[Path]:
+    """Model bands over runs with the historical figures drawn in."""
+    import matplotlib
+
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from ..plotting import style
@@ -164,66 +433,96 @@ def validation_figures(results: RunResults, out: Path, dpi: int = 200) -> list[P
 
     style.apply()
     out.mkdir(parents=True, exist_ok=True)
-    x = _years(results.scenario.run.steps)
+    steps = next(iter(series.values())).shape[1]
+    x = _years(steps)
+    ms = SCALES["market_scale"].value
     panels = [
-        ("cn_contract_share", "Chinese share of international contracts",
+        ("cn_contract_share", 1.0, "Chinese share of international contracts",
          {2013: 0.131, 2018: 0.244, 2019: 0.254, 2022: 0.275, 2023: 0.246}, "ENR Top-250"),
-        ("cn_developed_share", "Investment in developed hosts (share)",
+        ("cn_developed_share", 1.0, "Investment in developed hosts (share)",
          {2015: 0.52, 2016: 0.65, 2017: 0.78, 2018: 0.43, 2019: 0.38}, "AEI CGIT"),
-        ("cn_utilization", "Overcapacity-sector utilisation at home",
-         {2015: 0.69}, "State Council; trade press"),
-        ("dv_cn_discount", "Chinese discount in developed markets",
-         {2014: 0.21, 2014.01: 0.48}, "MBTA bids 2014"),
+        ("tenders_awarded_value", ms, "Awarded tender value, USD bn a year",
+         {2015: 521.6, 2016: 468.1, 2017: 482.4, 2018: 487.3, 2019: 473.1}, "ENR Top-250 total"),
+        ("cn_overseas_revenue", ms, "Chinese overseas contracting revenue, USD bn a year",
+         {2016: 159.4}, "MOFCOM"),
+        ("cn_outward_investment", SCALES["odi_coverage"].value,
+         "Chinese outward investment / odi_coverage, USD bn a year",
+         {2015: 145.7, 2016: 196.2, 2017: 158.3, 2018: 143.0, 2019: 136.9}, "MOFCOM ODI"),
+        ("cn_utilization", 1.0, "Overcapacity-sector utilisation at home", {2015: 0.69},
+         "State Council; trade press"),
     ]
-    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
-    for ax, (metric, title, pts, src) in zip(axes.ravel(), panels, strict=True):
-        _band(ax, x, results.series(metric), style.GROUP_COLOURS["china"], "model")
-        ax.scatter([k + 0.875 for k in pts], list(pts.values()), color="black", zorder=5,
-                   s=45, label=f"history: {src}")
-        ax.set_title(title)
+    panels = [p for p in panels if p[0] in series]
+    cols = 2
+    rows_n = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(13, 4.2 * rows_n), squeeze=False)
+    for ax, (metric, scale, title, pts, src) in zip(axes.ravel(), panels, strict=False):
+        _band(ax, x, series[metric] / scale, style.GROUP_COLOURS["china"], "model (5-95%)")
+        ax.scatter([k + 0.875 for k in pts], list(pts.values()), color="black", zorder=5, s=40,
+                   label=f"history: {src}")
+        ax.set_title(title, fontsize=12)
         ax.set_ylim(bottom=0)
-        ax.legend(loc="lower right", fontsize=10)
-    fig.suptitle(f"Historical scenario against the record ({len(results.seeds)} replications)",
-                 fontsize=15)
+        ax.legend(loc="lower right", fontsize=9)
+    for ax in axes.ravel()[len(panels):]:
+        ax.axis("off")
+    fig.suptitle(f"Historical scenario against the record ({n_runs} runs)", fontsize=14)
     fig.tight_layout()
     p = out / "validation_patterns.png"
     fig.savefig(p, dpi=dpi)
     plt.close(fig)
-    fig, ax = plt.subplots(figsize=(10, 5.5))
-    _band(ax, x, results.series("dg_lending") / max(results.series("dg_lending").max(), 1e-9),
-          style.GROUP_COLOURS["china"], "Chinese project lending (scaled to its maximum)")
-    _band(ax, x, results.series("dg_distress_share")
-          / max(results.series("dg_distress_share").max(), 1e-9),
-          style.GROUP_COLOURS["developing"], "distress share (scaled to its maximum)")
-    ax.set_title("Lending and payment distress in developing hosts")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    q = out / "validation_distress.png"
-    fig.savefig(q, dpi=dpi)
-    plt.close(fig)
-    return [p, q]
+    paths = [p]
+    if "dg_lending" in series and "dg_distress_share" in series:
+        fig, ax = plt.subplots(figsize=(10, 5))
+        for m, colour, label in (("dg_lending", "china", "Chinese project lending"),
+                                 ("dg_distress_share", "developing", "distress share")):
+            v = series[m]
+            _band(ax, x, v / max(float(np.nanmax(v)), 1e-9), style.GROUP_COLOURS[colour],
+                  f"{label} (scaled to its maximum)")
+        ax.set_title("Lending and payment distress in developing hosts")
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        q = out / "validation_distress.png"
+        fig.savefig(q, dpi=dpi)
+        plt.close(fig)
+        paths.append(q)
+    return paths
 
 
-def write_report(results: RunResults, out_dir: Path) -> tuple[Path, list[dict[str, Any]]]:
-    """Write report.md, validation.json and figures atomically into ``out_dir``."""
-    import json
-    import shutil
-
+def write_report(runs: HistoryRuns, out_dir: Path, *, verdicts: list[dict[str, Any]] | None = None,
+                 plots: bool = True) -> tuple[Path, dict[str, Any]]:
+    """Write report.md, validation.json, trace.md, figures/ (and, with an ensemble, a copy of it
+    with its manifest and figures under calibration/) atomically into ``out_dir``."""
     from ..experiments.runner import atomic_dir, commit_dir
 
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise FileExistsError(f"{out_dir} exists; results never overwrite results")
-    rows = evaluate(results)
+    series = runs.series()
+    rows = evaluate(series, scheduled=scheduled_inputs(runs.scenario))
+    data = report_json(runs, rows, verdicts)
+    if runs.ensemble:  # the report folder keeps a copy of the ensemble it used
+        data["calibration"]["ensemble"] = "calibration/ensemble.parquet"
+        data["calibration"]["ensemble_source"] = runs.ensemble
     tmp = atomic_dir(out_dir)
     try:
-        figs = validation_figures(results, tmp / "figures")
-        rel = [f"figures/{f.name}" for f in figs]
-        (tmp / "report.md").write_text(report_markdown(results, rows, rel))
-        (tmp / "validation.json").write_text(json.dumps(
-            {"scenario": results.scenario.name, "seeds": results.seeds, "patterns": rows},
-            indent=2) + "\n")
+        rel: list[str] = []
+        if plots:
+            figs = validation_figures(series, tmp / "figures", n_runs=runs.n_runs)
+            rel = [f"figures/{f.name}" for f in figs]
+        if runs.ensemble:
+            src = Path(runs.ensemble)
+            dst = tmp / "calibration"
+            dst.mkdir()
+            shutil.copy2(src, dst / "ensemble.parquet")
+            if (src.parent / "manifest.json").is_file():
+                shutil.copy2(src.parent / "manifest.json", dst / "manifest.json")
+            if (src.parent / "figures").is_dir():
+                shutil.copytree(src.parent / "figures", dst / "figures")
+        (tmp / "report.md").write_text(report_markdown(data, rel), encoding="utf-8")
+        (tmp / "trace.md").write_text(trace_markdown(data, runs.ensemble_manifest),
+                                      encoding="utf-8")
+        (tmp / "validation.json").write_text(json.dumps(data, indent=2) + "\n",
+                                             encoding="utf-8")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return commit_dir(tmp, out_dir), rows
+    return commit_dir(tmp, out_dir), data
