@@ -120,6 +120,9 @@ def test_calibration_resumes_and_refuses_a_changed_one(short, wide, tmp_path) ->
     more = cal.calibrate(short, tmp_path / "c", budget=15, population=3, executor="serial",
                          patterns=wide, resume=True, plots=False)
     assert more.generations > first.generations and more.runs > first.runs
+    straight = cal.calibrate(short, tmp_path / "d", budget=15, population=3, executor="serial",
+                             patterns=wide, plots=False)
+    assert cal.read_ensemble(straight.ensemble)[0].equals(cal.read_ensemble(more.ensemble)[0])
     with pytest.raises(cal.CalibrationError, match="different calibration"):
         cal.calibrate(short, tmp_path / "c", budget=15, population=4, executor="serial",
                       patterns=wide, resume=True)

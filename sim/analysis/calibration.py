@@ -22,7 +22,8 @@ Runs go through this module's :class:`ExecutorSampler`, a pyabc sampler on the s
 sweeps (``serial``, ``process``, ``dask``). It gives job j of generation t the seed
 ``SeedSequence([seed, t, j])`` for everything drawn in that job (the proposal and the acceptance)
 and keeps results in job order up to the n-th accepted one, so the same ``--seed`` gives the same
-ensemble on any executor and any number of workers. A model run's own seed derives from the root
+ensemble on any executor and any number of workers, and a calibration resumed with a larger
+budget gives the ensemble an uninterrupted one would have. A model run's own seed derives from the root
 seed and its parameter values.
 
 The accepted ensemble (the last complete generation) is ``ensemble.parquet``: one row per
@@ -309,14 +310,12 @@ def _make_sampler_base():
             self.progress = progress
             self.budget_left: float = np.inf
             self.runs_done = 0
-            self._calls = 0
 
         def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
                                     all_accepted=False, ana_vars=None):
             import cloudpickle
 
             payload = cloudpickle.dumps(simulate_one)
-            self._calls += 1
             limit = min(max_eval, self.budget_left)
             results: dict[int, Any] = {}
             running: dict[Any, int] = {}
@@ -326,7 +325,7 @@ def _make_sampler_base():
                     while (len(running) < self.slots and len(accepted_ids) < n
                            and next_id < limit):
                         seed = int(np.random.SeedSequence(
-                            [self.root, self._calls, t + 1, next_id]).generate_state(1)[0])
+                            [self.root, t + 1, next_id]).generate_state(1)[0])
                         running[self.client.submit(_job, payload, seed, 1)] = next_id
                         next_id += 1
                     if not running:
@@ -564,7 +563,7 @@ def calibrate(scenario: Scenario, out: str | os.PathLike[str], *, budget: int,
         abc = pyabc.ABCSMC(Simulator(scenario, patterns, seed), prior,
                            PatternDistance(patterns), population_size=population,
                            sampler=sampler,
-                           eps=pyabc.QuantileEpsilon(initial_epsilon=FIRST_EPSILON, alpha=ALPHA))
+                           eps=_threshold(pyabc))
         url = f"sqlite:///{db.resolve()}"
         if resume and db.is_file():
             history = abc.load(url, 1)
@@ -603,6 +602,21 @@ def calibrate(scenario: Scenario, out: str | os.PathLike[str], *, budget: int,
     return _finish(out, scenario, history, priors, patterns, fitted, spec, budget=budget,
                    executor=executor, workers=workers, wall=wall, stopped=stopped, plots=plots,
                    source=source)
+
+
+def _threshold(pyabc: Any) -> Any:
+    """pyabc's quantile threshold (``FIRST_EPSILON`` at generation 0, then the ``ALPHA``
+    quantile of the last generation's distances), which on resuming at generation t > 0 takes
+    its value from the last stored generation, as an uninterrupted run would (pyabc's own would
+    start again at ``FIRST_EPSILON``)."""
+
+    class Threshold(pyabc.QuantileEpsilon):
+        def initialize(self, t, get_weighted_distances, get_all_records, max_nr_populations,
+                       acceptor_config):
+            if t > 0 and t not in self._look_up:
+                self._update(t, get_weighted_distances())
+
+    return Threshold(initial_epsilon=FIRST_EPSILON, alpha=ALPHA)
 
 
 def default_population(budget: int) -> int:

@@ -292,7 +292,7 @@ class Fitted:
 
 
 FITTED: tuple[Fitted, ...] = (
-    Fitted("tender_volume", ("market_size",), 0.5, 3.0,
+    Fitted("tender_volume", ("market_size",), 0.5, 4.0,
            "tenders per quarter set the market's size"),
     Fitted("tech_gap", ("contract_share_start", "contract_share_2018_19"), 0.1, 0.6,
            "the developed firms' lead decides who wins high-end tenders"),

@@ -405,13 +405,13 @@ def trace_markdown(data: dict[str, Any], manifest: dict[str, Any]) -> str:
         lines += ["Each pair: the verdict at the scenarios' own values (default world), and the "
                   "share of ensemble worlds in which each group gains (95% CI of its paired gain "
                   "difference above zero, same seeds in A and B).", "",
-                  "| A -> B | group | default world | share of ensemble worlds | median gain "
-                  "difference (ensemble) |", "|---|---|---|---|---|"]
+                  "| A -> B | group gains | default world | share of ensemble worlds | median "
+                  "gain difference (ensemble) |", "|---|---|---|---|---|"]
         for v in data["verdicts"]:
             for g in ("developed", "developing", "china", "triple_win"):
                 med = v["ensemble_delta_median"].get(g)
                 lines.append(f"| {v['a']} -> {v['b']} | {g} | "
-                             f"{'gains' if v['default']['verdict'][g] else 'no'} | "
+                             f"{'yes' if v['default']['verdict'][g] else 'no'} | "
                              f"{v['ensemble_share'][g]:.0%} of {v['worlds']} | "
                              f"{_fmt(med) if med is not None else ''} |")
     else:
