@@ -3,6 +3,7 @@
 #   make venv    create .venv (Python >= 3.12) and pip install -e '.[test,sweep,app,calibrate]'
 #   make demo    run the baseline scenario (with plots)
 #   make test    run the test suite (pytest, 2 xdist workers)
+#   make test-fast  the suite without the long paired multi-seed tests (-m "not slow")
 #   make bench   run the benchmark (bench/run.py; ARGS=--quick for a fast check)
 #   make docs    regenerate docs/parameters.md and the tables in docs/ODD.md (sim.reference)
 #   make baseline  rewrite tests/baseline/ (regression baseline) and print what moved
@@ -54,6 +55,10 @@ demo: venv
 
 test: venv
 	$(VPY) -m pytest -n 2 tests $(PYTEST_ARGS)
+
+.PHONY: test-fast
+test-fast: venv
+	$(VPY) -m pytest -n 2 -m "not slow" tests $(PYTEST_ARGS)
 
 # One table (agent-steps/s vs Mesa's Boltzmann model, scaling, replication and CLI wall times,
 # start-up, sweep throughput and memory) on stdout, bench/results.md and bench/results.json.

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .scenario.load import Problem, ScenarioError
-from .scenario.params import LEVERS, POPULATION, RUN, UNCERTAINTIES
+from .scenario.params import LEVERS, POPULATION, RUN, UNCERTAINTIES, WORLD
 from .scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ def _histories(scenario: Scenario, seeds: list[int] | None = None, *,
     return histories_of([(scenario, s) for s in seeds], workers=workers)
 
 
-_WORLD = {**POPULATION, **UNCERTAINTIES}
+_WORLD = WORLD
 
 
 @lru_cache(maxsize=16)

@@ -81,6 +81,10 @@ class Flows:
     tenders_with_cn: float = 0.0
     #: Separate Chinese bids as hosts receive them, a consortium counting once (count).
     cn_separate_bids: float = 0.0
+    #: Budget of developing-host tenders that drew bids but none under the reserve price.
+    dg_priced_out: float = 0.0
+    #: Developing-host value not awarded (priced out) or cancelled after award (price).
+    dg_cancelled: float = 0.0
 
 
 @dataclass(slots=True)
@@ -129,6 +133,8 @@ class Totals:
     dv_cn_value: float = 0.0
     #: Value awarded in developed hosts.
     dv_awarded: float = 0.0
+    #: Developing-host value not awarded (no bid under the reserve price) or cancelled.
+    dg_cancelled: float = 0.0
 
 
 FLOW_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Flows))
@@ -234,6 +240,12 @@ class Quarter:
     markup: np.ndarray | None = None
     #: Price of every bid row (0 for dead rows) (phase 3).
     price: np.ndarray | None = None
+    #: Tenders an association coordinates (its members' bids merged) (phase 3).
+    coordinated: np.ndarray | None = None
+    #: Learner row (bidder and situation) that chose each bid's markup (phase 3).
+    learner_row: np.ndarray | None = None
+    #: Index on the markup grid each bid chose (phase 3).
+    markup_choice: np.ndarray | None = None
     #: Winning bid row per tender, -1 where none (phase 4).
     winner: np.ndarray | None = None
     #: Settlement of the awarded tenders (phase 5).

@@ -212,13 +212,14 @@ def explain(
     from rich.markup import escape
     from rich.table import Table
 
-    from sim.scenario.params import ALL, LEVERS, POPULATION, RUN, UNCERTAINTIES
+    from sim.scenario.params import ALL, CONSTANTS, LEVERS, POPULATION, RUN, UNCERTAINTIES
 
     metrics = _metrics()
     console = _console()
     if name is None:
         for title, params in (("Levers (levers:)", LEVERS),
                               ("Uncertainties (world:)", UNCERTAINTIES),
+                              ("Structural constants (world:)", CONSTANTS),
                               ("Population (world:)", POPULATION),
                               ("Run settings (run:)", RUN)):
             table = Table(title=title, title_justify="left")
@@ -247,8 +248,8 @@ def explain(
     key = name.split(".")[-1]  # accept levers.joint_bidding as well
     if key in ALL:
         p = ALL[key]
-        section = {"lever": "levers", "uncertainty": "world", "population": "world",
-                   "run": "run"}[p.kind]
+        section = {"lever": "levers", "uncertainty": "world", "constant": "world",
+                   "population": "world", "run": "run"}[p.kind]
         rows = [("name", f"{section}.{p.name}"), ("kind", p.kind), ("meaning", p.meaning),
                 ("unit", p.unit), ("allowed", p.range_text), ("default", f"{p.default:g}"),
                 ("source", p.source)]

@@ -18,6 +18,7 @@ import numpy as np
 
 from .mechanisms.location import JOBS_DEV, JOBS_PARK
 from .mechanisms.environment import OVERCAPACITY_MASK as _OVER
+from .scenario.params import constant
 
 if TYPE_CHECKING:
     from .model import TripleWinModel
@@ -137,6 +138,10 @@ _DECL = [
     Metric("dg_distress_loss_per_project", "Distress loss per trilateral project", "USD bn",
            "Distress losses borne by contractors per trilateral project in developing hosts "
            "(fund share excluded), cumulative.", "developing", False),
+    Metric("dg_cancelled", "Tenders not awarded or cancelled", "USD bn, cumulative",
+           "Cumulative value of developing-host tenders that drew bids but were not awarded (no "
+           "bid under the host's reserve price; budget) and of awarded projects the host "
+           "cancelled when they went bad (price).", "developing", False),
     Metric("gain_developed", "Gain: developed countries", "USD bn, cumulative",
            "Developed firms' profit (incl. consortium shares and licensing) + wages at Chinese "
            "plants in developed hosts + procurement surplus of developed hosts - their half of "
@@ -164,7 +169,7 @@ HEADLINE: tuple[str, ...] = (
 )
 
 #: Value of idle overcapacity put to work, per USD bn of such work (avoided losses).
-IDLE_VALUE = 0.1
+IDLE_VALUE = constant("idle_value")
 
 
 def latest(model: TripleWinModel, name: str) -> float:
@@ -213,7 +218,7 @@ def gains(m: TripleWinModel) -> dict[str, float]:
         "gain_developed": c.dv_profit + c.dv_wages + c.dv_host_surplus - half_fund,
         "gain_developing": c.dg_surplus + c.dg_wages,
         "gain_china": (c.cn_overseas_profit + c.tech_value
-                       + IDLE_VALUE * c.idle_put_to_work - half_fund),
+                       + m.k.idle_value * c.idle_put_to_work - half_fund),
     }
 
 
@@ -275,6 +280,7 @@ def compute(m: TripleWinModel) -> dict[str, float]:
         "dg_trilateral_projects": tri,
         "dg_distress_loss_per_project": c.trilateral_loss / tri if tri > 0 else 0.0,
         "tenders_awarded_value": _year(m, "awarded"),
+        "dg_cancelled": c.dg_cancelled,
     }
     out.update(gains(m))
     return out

@@ -9,12 +9,14 @@ a validated scenario file.
 from __future__ import annotations
 
 from collections import deque
+from types import SimpleNamespace
 from typing import Any
 
 import mesa
 import numpy as np
 
 from . import metrics, schedule
+from .mechanisms import learning
 from .books import Quarter, Totals, Window
 from .agents import (
     ChineseFirm,
@@ -26,12 +28,14 @@ from .agents import (
     IndustrialAssociation,
 )
 from .scenario.params import (
+    CONSTANTS,
     LEVERS,
     OVERCAPACITY,
     POPULATION,
     SECTORS,
     START_YEAR,
     UNCERTAINTIES,
+    WORLD,
 )
 from .scenario.schema import value_at
 from .streams import make_streams
@@ -61,7 +65,7 @@ class TripleWinModel(mesa.Model):
     """
 
     def __init__(self, *, rng: Any = None, steps: int = 40, **params: Any) -> None:
-        unknown = set(params) - set(LEVERS) - set(UNCERTAINTIES) - set(POPULATION)
+        unknown = set(params) - set(LEVERS) - set(WORLD)
         if unknown:
             raise TypeError(f"unknown parameter(s) {sorted(unknown)}; see `triplewin explain`")
         if rng is None:
@@ -75,7 +79,9 @@ class TripleWinModel(mesa.Model):
         self.n_steps = int(steps)
         self.levers: dict[str, Any] = {k: params.get(k, p.default) for k, p in LEVERS.items()}
         self.world: dict[str, Any] = {
-            k: params.get(k, p.default) for k, p in {**POPULATION, **UNCERTAINTIES}.items()}
+            k: params.get(k, p.default) for k, p in WORLD.items()}
+        #: The structural constants of this run (numbers; declared in sim.scenario.params).
+        self.k = SimpleNamespace(**{k: self.world[k] for k in CONSTANTS})
         self.streams = make_streams(seed)
         self._resolved: dict[tuple[str, str, int], float] = {}  # schedule lookups, per quarter
         self.step_index = 0  # the quarter being simulated; 0 = 2015Q1
@@ -145,7 +151,7 @@ class TripleWinModel(mesa.Model):
             bit=np.zeros(n_h, bool),
             # developed hosts sign BITs in this order as coverage rises (others never)
             bit_rank=np.concatenate([r.permutation(n_dev), np.full(n_dg, n_h)]),
-            cn_awarded=np.zeros(n_h), all_awarded=np.zeros(n_h),
+            cn_awarded=np.zeros(n_h), all_awarded=np.zeros(n_h), concern=np.zeros(n_h),
         )
 
         n_cn = int(w["n_cn_firms"])
@@ -190,6 +196,12 @@ class TripleWinModel(mesa.Model):
         for s, name in enumerate(SECTORS):
             IndustrialAssociation(self, s, name)
         self.associations = self.agents_by_type[IndustrialAssociation]
+        # markup propensities of every kind of bidder, by situation (modified Roth-Erev)
+        k = self.k
+        self.learners = learning.Learners.create(
+            {"cn": n_cn, "dv": n_dv, "assoc": len(SECTORS)},
+            learning.markup_grid(k.markup_max, k.markup_step), initial=k.initial_propensity,
+            customary=k.customary_markup, spread=k.prior_spread)
 
         # time-varying aggregates
         self.labour_index = 1.0

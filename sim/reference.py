@@ -30,11 +30,12 @@ from types import ModuleType
 from typing import Any
 
 from .metrics import METRICS, Metric
-from .scenario.params import LEVERS, POPULATION, RUN, UNCERTAINTIES, Param
+from .scenario.params import CONSTANTS, LEVERS, POPULATION, RUN, UNCERTAINTIES, Param
 
 #: Repository root (holds ``docs/``).
 ROOT = Path(__file__).resolve().parent.parent
 PARAMETERS_MD = Path("docs/parameters.md")
+CLAIMS_MD = Path("docs/claims.md")
 ODD_MD = Path("docs/ODD.md")
 
 #: The generated blocks of docs/ODD.md, by marker name.
@@ -44,6 +45,7 @@ BLOCKS = ("parameters", "metrics", "constants")
 PARAM_GROUPS: tuple[tuple[str, str, dict[str, Param]], ...] = (
     ("Levers", "levers:", LEVERS),
     ("Uncertainties", "world:", UNCERTAINTIES),
+    ("Structural constants", "world:", CONSTANTS),
     ("Population", "world:", POPULATION),
     ("Run settings", "run:", RUN),
 )
@@ -284,8 +286,9 @@ def render_parameters_md() -> str:
         "Change a declaration there, then run `make docs`; `tests/test_docs.py` fails while this "
         "file is out of date. The model itself is described in [ODD.md](ODD.md).",
         "## Parameters",
-        "Levers are what policy sets (scenario section `levers:`); uncertainties and the "
-        "population are what it does not set (`world:`); run settings are under `run:`. A "
+        "Levers are what policy sets (scenario section `levers:`); uncertainties, structural "
+        "constants and the population are what it does not set (`world:`, told apart by their "
+        "kind); run settings are under `run:`. A "
         "parameter whose range ends in \"or a schedule\" also takes `{step: value}` pairs; "
         "before the first listed step it keeps its default. `triplewin explain NAME` prints "
         "the same declaration.",
@@ -296,7 +299,9 @@ def render_parameters_md() -> str:
         "the-three-gains).",
         metric_table(level=3),
         "## Calibration constants",
-        "Module-level constants of the mechanisms, with the comment above each in the source. "
+        "Module-level constants of the mechanisms, with the comment above each in the source "
+        "(those declared as structural constants above take their value from the declaration "
+        "and can be set under `world:`). "
         f"A constant without one is marked {UNDOCUMENTED}.",
         constants_table(level=3),
     ]) + "\n"
@@ -318,10 +323,51 @@ def fill_blocks(text: str, level: int = 3) -> str:
     return text
 
 
+def render_claims_md() -> str:
+    """The whole of docs/claims.md: the claims table of :mod:`sim.claims`."""
+    from .claims import CLAIMS, LOCALIZATION_BITES, UP
+
+    def moves(c) -> str:
+        parts = [f"`{m}` {'up' if d == UP else 'down'}" for m, d in c.moves]
+        parts += [f"{x.name}: `{x.metric}` {'> 0' if x.direction == UP else '< 0'}"
+                  for x in c.contrasts]
+        return "; ".join(parts)
+
+    def settings(d: dict) -> str:
+        return ", ".join(f"`{k}` {v:g}" for k, v in d.items()) or "-"
+
+    rows = []
+    for c in (*CLAIMS, LOCALIZATION_BITES):
+        compared = (f"{settings(c.a)} -> {settings(c.b)}" if c.moves
+                    else f"trajectory of `{c.scenario}`")
+        rows.append((c.number, c.statement, c.section, f"`{c.lever}`", compared, moves(c),
+                     f"**{c.label}**: {c.why}", settings(c.knockout),
+                     settings(c.context)))
+    return "\n\n".join([
+        "# Claims: what the model reproduces, and how",
+        "> **Generated file: do not edit by hand.** `make docs` (`python -m sim.reference`) "
+        "writes it from `sim/claims.py`; `tests/test_docs.py` fails while it is out of date.",
+        "Each claim is a paired comparison: the scenario (`scenarios/baseline.yaml` unless "
+        "named) with the lever at its low and at its high setting, every parameter constant over "
+        "the run, the same replication seeds for both (common random numbers), and the 95% "
+        "interval of the paired difference of the final-quarter metric on the stated side of "
+        "zero (`tests/test_claims.py`). A trajectory claim contrasts quarters of one "
+        "scenario's run, per replication. The label says how the model produces the claim: "
+        "**emergent** (from decisions and market clearing; its test also switches the mechanism "
+        "off with the knock-out settings and shows the effect go), **imposed** (a lever acts on "
+        "the outcome through a formula, by design) or **contested** (the evidence points "
+        "elsewhere; shown under the stated assumption). Claims 15 and 16 (local content, "
+        "policy-bank lending) join the table with their mechanisms.",
+        _table(["#", "claim", "article section (China Brief 15(18))", "lever", "compared",
+                "metrics", "how it arises", "knock-out", "assumption"], rows),
+    ]) + "\n"
+
+
 def expected_docs(root: Path = ROOT) -> dict[Path, str]:
     """Relative path -> the content each generated file should have."""
     odd = (root / ODD_MD).read_text(encoding="utf-8")
-    return {PARAMETERS_MD: render_parameters_md(), ODD_MD: fill_blocks(odd)}
+    return {PARAMETERS_MD: render_parameters_md(), ODD_MD: fill_blocks(odd),
+            CLAIMS_MD: render_claims_md()}
 
 
 def update_docs(check: bool = False, root: Path = ROOT) -> list[str]:

@@ -37,6 +37,7 @@ from .mechanisms import (
 )
 from .mechanisms import (
     bidding,
+    learning,
     environment as env_m,
     finance,
     location as loc_m,
@@ -50,41 +51,8 @@ from .scenario.params import HIGH_END, SECTORS
 if TYPE_CHECKING:
     from .model import TripleWinModel
 
-#: Tenders a firm looks at each quarter: developed firms a fixed number; Chinese firms more when
-#: more of their home capacity is idle (1 + LOOKS_IDLE x idle share, at most LOOKS_CN).
-LOOKS_CN, LOOKS_DV, LOOKS_IDLE = 8, 4, 6.0
-#: Score penalty per unit of entry barrier for a Chinese bid in a developed host.
-BARRIER_WEIGHT = 0.4
-#: Extra unit cost of a Chinese bid per unit of standards compliance penalty (translation,
-#: redesign and certification).
-COMPLIANCE_COST = 0.3
-#: Score bonus of a fund-backed trilateral bid in a developing host (concessional finance).
-FUND_BONUS = 0.03
-#: Retained domestic earnings per quarter per unit of utilised home capacity.
-DOMESTIC_EARNINGS = 0.01
-#: Technology level a tender budget is priced at (a developed firm's, a little below DV_TECH).
-REFERENCE_TECH = 0.85
-#: Quality value of a project: budget scaled by (0.4 + 0.6 tech) / (0.4 + 0.6 REFERENCE_TECH).
-QUALITY_REF = 0.4 + 0.6 * REFERENCE_TECH
-#: What a host values a project at, per unit of its budget at the reference technology: a host
-#: tenders a project because it is worth more to it than the budget (infrastructure returns).
-PROJECT_VALUE = 1.2
-#: Developed partners' willingness to join a consortium at no IPR protection, as a share of
-#: their full willingness (it rises linearly to 1 at full protection).
-PARTNER_IPR_FLOOR = 0.5
-#: Extra willingness to join trilateral bids in developing hosts when a joint fund backs them,
-#: reached at FUND_FULL USD bn a year.
-FUND_WILLINGNESS, FUND_FULL = 0.3, 10.0
-#: Transfer intensity from working beside developed firms at a plant (arm's length), relative to
-#: a consortium partner's full willingness.
-PLANT_TRANSFER = 0.5
-#: Compliance penalty a trilateral consortium keeps (the developed partner knows the standards).
-TRILATERAL_COMPLIANCE = 0.3
-#: Weight developed hosts give the Chinese share across all developed markets, rather than their
-#: own, when they decide to screen (coordinated screening: EU Regulation 2019/452, F18).
-SCREENING_COORDINATION = 0.5
-#: Developing-host wage per job per quarter, and developed-host wage, USD bn.
-WAGE_DG, WAGE_DV = 1.25e-6, 1.5e-5
+# Every number of the phases that moves an outcome is a structural constant declared in
+# sim.scenario.params (CONSTANTS) and read from the run's values, ``m.k.<name>``.
 
 _HIGH = np.array([s in HIGH_END for s in SECTORS])
 #: Overcapacity sectors (steel, cement, flat glass) as a mask over sector indices.
@@ -95,9 +63,11 @@ _POWER = SECTORS.index("power")
 sum_by = accounts.sum_by
 
 
-def quality_value(value: np.ndarray, tech: np.ndarray) -> np.ndarray:
-    """What a project is worth to its host: the budget scaled by delivered technology."""
-    return PROJECT_VALUE * value * (0.4 + 0.6 * tech) / QUALITY_REF
+def quality_value(value: np.ndarray, tech: np.ndarray, *, project_value: float,
+                  reference_tech: float) -> np.ndarray:
+    """What a project is worth to its host: ``project_value`` times the budget, scaled by the
+    delivered technology against the reference technology the budget was priced at."""
+    return project_value * value * (0.4 + 0.6 * tech) / (0.4 + 0.6 * reference_tech)
 
 
 def environment(m: TripleWinModel, q: Quarter) -> None:
@@ -148,7 +118,8 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     """Phase 3: firms choose tenders; associations merge; trilateral consortia; prices."""
     t, h, cn, dv = q.tenders, m.hosts, m.cn, m.dv
     rng = m.streams["bids"]
-    u_cn, u_dv = rng.random((cn.n, LOOKS_CN)), rng.random((dv.n, LOOKS_DV))
+    k = m.k
+    u_cn, u_dv = rng.random((cn.n, k.looks_cn)), rng.random((dv.n, k.looks_dv))
     q.p_distress = p_distress = finance.distress_probability(
         m.uncertainty("distress_rate"), h.instability, h.debt)
     writeoff = m.uncertainty("writeoff_share")
@@ -156,8 +127,8 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
 
     # Chinese firms decide (vectorised over their candidate tenders)
     idle = _idle_share(m)
-    looks = 1.0 + LOOKS_IDLE * idle
-    u_cn = np.where(np.arange(LOOKS_CN)[None, :] < looks[:, None], u_cn, np.nan)
+    looks = 1.0 + k.looks_idle * idle
+    u_cn = np.where(np.arange(k.looks_cn)[None, :] < looks[:, None], u_cn, np.nan)
     firm, ti = bidding.sample_candidates(u_cn, cn.sector, cn.active, t.sector, t.by_sector)
     # a local plant gives a firm one more look, at its plant host's tenders
     u_local = rng.random(cn.n)
@@ -171,7 +142,7 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     host = t.host[ti]
     plant = cn.dev_host[firm] == host
     access = 1.0 - np.where(t.developed[ti], h.barrier[host], 0.0) * np.where(
-        plant, award_m.PLANT_BARRIER_FACTOR, 1.0)
+        plant, k.plant_barrier_factor, 1.0)
     orient = cn.profit_orientation(m.lever("soe_reform"))
     util = cf.bid_utility(orientation=orient[firm], soe=cn.soe[firm],
                           idle_share=idle[firm], access=access,
@@ -183,7 +154,7 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     gap = np.array(m.associations.map("compliance_gap"))
     q.compliance_gap = gap
     q.unit_cost = _unit_cost(m)
-    cost = q.unit_cost[firm] + COMPLIANCE_COST * gap[cn.sector[firm]]
+    cost = q.unit_cost[firm] + k.compliance_cost * gap[cn.sector[firm]]
     n1 = firm.size
     cn_bids = bidding.Bids(
         tender=ti, tech=cn.tech[firm], brand=cn.brand[firm], cost=cost,
@@ -209,11 +180,15 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     n_cn_sep = np.bincount(cn_bids.tender, minlength=t.n)
     q.flow.tenders_with_cn = float((n_cn_sep > 0).sum())
 
-    # industrial associations merge Chinese bids on the coordinated tenders of their sectors
-    # (all associations in one pass)
+    # industrial associations decide which tenders to coordinate (where their members would
+    # otherwise bid against each other, up to the share joint_bidding lets them) and merge the
+    # Chinese bids there (all associations in one pass)
     covered = np.zeros(len(SECTORS), bool)
     covered[m.associations.get("sector")] = True
-    bids = bidding.merge_chinese_bids(bids, t.coordinated & covered[t.sector], t.sector)
+    q.coordinated = bidding.choose_coordinated(
+        n_member_bids=bidding.contested_tenders(bids, t.n), tender_sector=t.sector,
+        tender_value=t.value, covered=covered, share=m.lever("joint_bidding"))
+    bids = bidding.merge_chinese_bids(bids, q.coordinated, t.sector)
     # separate Chinese bids as hosts receive them (a consortium counts once)
     live_cn = bids.live & bids.is_cn
     q.flow.cn_separate_bids = float(live_cn.sum())
@@ -221,27 +196,69 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     # trilateral consortia on tenders open to third-party cooperation
     fund = m.lever("joint_fund")
     ipr = m.lever("ipr_protection")
-    willingness = dv.partner_willingness * (PARTNER_IPR_FLOOR + (1 - PARTNER_IPR_FLOOR) * ipr)
-    bonus = np.where(~t.developed, FUND_WILLINGNESS * min(1.0, fund / FUND_FULL), 0.0)
+    willingness = dv.partner_willingness * (k.partner_ipr_floor
+                                            + (1 - k.partner_ipr_floor) * ipr)
+    bonus = np.where(~t.developed, k.fund_willingness * min(1.0, fund / k.fund_full), 0.0)
     bids = bidding.form_trilateral(
         bids, tender_open=t.trilateral_open, tender_sector=t.sector, u_partner=t.u_partner,
         u_willing=t.u_willing, dv_sector=dv.sector, dv_tech=dv.tech, dv_brand=dv.brand,
-        dv_cost=dv.base_cost, willingness=willingness, tender_bonus=bonus)
+        dv_cost=dv.base_cost, willingness=willingness, tender_bonus=bonus,
+        cn_share=k.trilateral_cn_share)
     q.bids = bids
-    q.markup, q.price = bidding.price(bids, t.value, t.n)
+    # every bidder chooses its markup from its own history (learned propensities), or prices
+    # at the customary markup when learning is switched off
+    q.learner_row = _learner_rows(m, q)
+    q.markup_choice = learning.choose(m.learners.propensity, q.learner_row,
+                                      m.streams["markups"].random(bids.n))
+    if k.markup_learning:
+        markup = m.learners.grid[q.markup_choice]
+    else:
+        markup = np.full(bids.n, float(k.customary_markup))
+    q.markup = np.where(bids.live, markup, 0.0)
+    q.price = bidding.bid_prices(bids, t.value, q.markup)
+
+
+def _learner_rows(m: TripleWinModel, q: Quarter) -> np.ndarray:
+    """Who chooses the markup of each bid, and in which situation: the association for a
+    consortium bid, the Chinese firm (the lead of a trilateral consortium) for a Chinese bid,
+    the developed firm otherwise; the situation is whether rivals, and rivals of the bidder's
+    own kind, bid on the tender (:func:`sim.mechanisms.learning.rival_context`)."""
+    b, L = q.bids, m.learners
+    sector = q.tenders.sector[b.tender]
+    ctx = learning.rival_context(b.tender, b.is_cn.astype(np.int64), b.live, q.tenders.n, 2)
+    return np.where(b.consortium, L.rows("assoc", sector, ctx),
+                    np.where(b.is_cn, L.rows("cn", np.maximum(b.cn, 0), ctx),
+                             L.rows("dv", np.maximum(b.dv, 0), ctx)))
+
+
+def learn_markups(m: TripleWinModel, q: Quarter, won: np.ndarray, profit: np.ndarray) -> None:
+    """Bidders reinforce the markups they used by the profit they earned (per unit of tender
+    value, nothing on a lost bid); volume-seeking SOEs also value the contract itself (idle
+    capacity put to work, state direction: the volume terms of their bid utility)."""
+    b, t = q.bids, q.tenders
+    live = np.flatnonzero(b.live)
+    value = t.value[b.tender[live]]
+    idle = np.where(b.consortium[live], 1.0 - m.utilization[t.sector[b.tender[live]]],
+                    np.where(b.is_cn[live], _idle_share(m)[np.maximum(b.cn[live], 0)], 0.0))
+    volume = np.where(b.is_cn[live], cf.VOLUME_WEIGHT + cf.IDLE_WEIGHT * idle, 0.0)
+    reward = learning.bid_reward(won=won[live], margin=profit[live] / value,
+                                 orientation=b.orient[live], volume_value=volume)
+    m.learners.propensity = learning.reinforce(
+        m.learners.propensity, q.learner_row[live], q.markup_choice[live], reward,
+        recency=m.k.learning_recency, experimentation=m.k.learning_experimentation)
 
 
 def award(m: TripleWinModel, q: Quarter) -> None:
     """Phase 4: every tender goes to its best-scoring eligible bid."""
-    t, b, h = q.tenders, q.bids, m.hosts
+    t, b, h, k = q.tenders, q.bids, m.hosts, m.k
     host = t.host[b.tender]
     dev = t.developed[b.tender]
-    barrier = np.where(dev & b.is_cn, BARRIER_WEIGHT * h.barrier[host], 0.0)
-    barrier *= np.where(b.plant, award_m.PLANT_BARRIER_FACTOR, 1.0)
-    barrier *= np.where(b.trilateral, award_m.TRILATERAL_BARRIER_FACTOR, 1.0)
+    barrier = np.where(dev & b.is_cn, k.barrier_weight * h.barrier[host], 0.0)
+    barrier *= np.where(b.plant, k.plant_barrier_factor, 1.0)
+    barrier *= np.where(b.trilateral, k.trilateral_barrier_factor, 1.0)
     gap = np.where(b.is_cn, q.compliance_gap[t.sector[b.tender]], 0.0)
-    gap *= np.where(b.trilateral, TRILATERAL_COMPLIANCE, 1.0)
-    fund_bonus = np.where(b.trilateral & ~dev & (m.lever("joint_fund") > 0), FUND_BONUS, 0.0)
+    gap *= np.where(b.trilateral, k.trilateral_compliance, 1.0)
+    fund_bonus = np.where(b.trilateral & ~dev & (m.lever("joint_fund") > 0), k.fund_bonus, 0.0)
     rng = m.streams["award"]
     gumbel = rng.gumbel(size=b.n)
     # screening above a host's base barrier turns Chinese bids away outright (security reviews,
@@ -249,15 +266,21 @@ def award(m: TripleWinModel, q: Quarter) -> None:
     # (the share of the way from the host's base barrier to a full ban)
     base = h.base_barrier[host]
     screened = np.clip((h.barrier[host] - base) / np.maximum(1.0 - base, 1e-9), 0.0, 1.0)
-    screened *= np.where(b.trilateral, award_m.TRILATERAL_BARRIER_FACTOR, 1.0)
+    screened *= np.where(b.trilateral, k.trilateral_barrier_factor, 1.0)
     turned_away = dev & b.is_cn & (rng.random(b.n) < screened)
     value = t.value[b.tender]
     score = award_m.scores(
         price_ratio=q.price / value, tech=b.tech, brand=b.brand,
         price_weight=t.price_weight[b.tender], compliance_gap=gap, barrier=barrier,
-        fund_bonus=fund_bonus, gumbel=gumbel)
-    eligible = b.live & (b.tech >= t.min_tech[b.tender]) & ~turned_away
+        fund_bonus=fund_bonus, gumbel=gumbel, brand_weight=k.brand_weight, noise=k.award_noise)
+    # a host refuses bids above its reserve price (its valuation of the project): a tender
+    # without a bid under it is not awarded (F13, Mexico high-speed rail)
+    reserve = award_m.reserve_price(t.value, k.reserve_ratio)
+    eligible = (b.live & (b.tech >= t.min_tech[b.tender]) & ~turned_away
+                & award_m.within_reserve(q.price, b.tender, reserve))
     q.winner = award_m.best_per_tender(b.tender, score, eligible, t.n)
+    out = award_m.priced_out(b.tender, b.live, q.winner) & ~t.developed
+    q.flow.dg_priced_out = float(t.value[out].sum())
 
 
 def pay(m: TripleWinModel, q: Quarter) -> None:
@@ -299,10 +322,21 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     np.add.at(dv.profit, dvi, ((1 - f) * (margin - loss) + fee)[has_dv])
     cn.cash += cn.profit
 
+    # every bidder learns from the quarter's result (realised profit of its whole bid)
+    won = np.zeros(b.n, bool)
+    won[w] = True
+    bid_profit = np.zeros(b.n)
+    bid_profit[w] = margin - loss
+    learn_markups(m, q, won, bid_profit)
+
     # implementation problems (brand) per Chinese firm
     is_cn = b.is_cn[w]
     prob = rep_m.problem_probability(m.uncertainty("problem_rate"), b.tech[w])
-    problem = is_cn & (t.u_problem[won_t] < prob)
+    problem_any = t.u_problem[won_t] < prob
+    problem = is_cn & problem_any
+    # a developing host stops a project that goes bad (payment distress and a major problem)
+    # instead of renegotiating it: the unbuilt rest is lost to it
+    cancel = award_m.cancelled(distressed, problem_any) & ~dev
     successes = np.zeros(cn.n)
     failures = np.zeros(cn.n)
     np.add.at(successes, firms, share * ~problem[k])
@@ -329,7 +363,9 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     sec = t.sector[won_t]
     value = t.value[won_t]
     tech = b.tech[w]
-    qv = quality_value(value, tech)
+    qv = quality_value(value, tech, project_value=m.k.project_value,
+                       reference_tech=m.k.reference_tech)
+    qv = qv * np.where(cancel, 1.0 - m.uncertainty("writeoff_share"), 1.0)
     dg = ~dev
     # tenders that drew a Chinese bid, by kind
     cn_tender = np.zeros(t.n, bool)
@@ -358,6 +394,7 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     fl.cn_discount_sum = float(discount.sum())
     fl.cn_discount_n = float(discount.size)
     fl.dg_lending = float(finance.FINANCED_SHARE * price[is_cn & dg].sum())
+    fl.dg_cancelled = fl.dg_priced_out + float(price[cancel].sum())
     dv_part = (1 - f) * price
     c = m.totals
     c.cn_overseas_profit += float(cn_profit.sum())
@@ -368,6 +405,7 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     c.dg_infrastructure += float((price * (1 - np.where(distressed,
                                   m.uncertainty("writeoff_share"), 0.0)))[dg].sum())
     c.dg_value += float(price[dg].sum())
+    c.dg_cancelled += fl.dg_cancelled
     c.dg_distress_value += fl.dg_distress_value
     c.dg_surplus += float((qv - price)[dg].sum() - loss[dg].sum() - fund_loss[dg].sum())
     c.dv_host_surplus += float((qv - price)[dev].sum())
@@ -408,15 +446,16 @@ def learn(m: TripleWinModel, q: Quarter) -> None:
         g = tech_m.transfer_gain(
             gap=dv.tech[partner] - cn.tech[f_], exposure=exposure, intensity=intensity[k][tri],
             spillover=m.uncertainty("spillover_rate"), premium=m.uncertainty("jv_premium"),
-            multiplier=mult)
+            multiplier=mult, tech=cn.tech[f_], adjustment=m.k.spillover_adjustment)
         np.add.at(gain, f_, g)
     # plants in developed hosts work beside developed firms (arm's-length spillover)
     plant_share = cn.cap_dev / cap
     gain += tech_m.transfer_gain(
         gap=sector_frontier[cn.sector] - cn.tech, exposure=plant_share,
         intensity=np.full(cn.n, float(tech_m.transfer_intensity(
-            np.array(PLANT_TRANSFER), m.lever("ipr_protection")))),
-        spillover=m.uncertainty("spillover_rate"), premium=1.0, multiplier=mult)
+            np.array(m.k.plant_transfer), m.lever("ipr_protection")))),
+        spillover=m.uncertainty("spillover_rate"), premium=1.0, multiplier=mult, tech=cn.tech,
+        adjustment=m.k.spillover_adjustment)
     gain += tech_m.rd_gain(cn.tech, cn.profit, cap)
     cn.tech = np.clip(cn.tech + gain, 0.0, 0.99)
     dv.tech = np.clip(dv.tech + tech_m.FRONTIER_DRIFT * (1 - dv.tech), 0.0, 0.99)
@@ -428,7 +467,7 @@ def locate(m: TripleWinModel, q: Quarter) -> None:
     r = m.streams["location"]
     u_dg, u_dev, u_block = r.random(cn.n), r.random(cn.n), r.random(cn.n)
     noise = 0.02 * r.gumbel(size=(2, cn.n))
-    cn.cash += DOMESTIC_EARNINGS * cn.cap_home * m.utilization[cn.sector]
+    cn.cash += m.k.domestic_earnings * cn.cap_home * m.utilization[cn.sector]
     dg_idx, dev_idx = np.flatnonzero(~h.developed), np.flatnonzero(h.developed)
     budget = loc_m.investable(cn.cash, cn.capacity) * (1 - m.uncertainty("capital_controls"))
     if dg_idx.size == 0 or dev_idx.size == 0:
@@ -481,8 +520,16 @@ def respond(m: TripleWinModel, q: Quarter) -> None:
     dev = h.developed
     total = float(h.all_awarded[dev].sum())
     market = float(h.cn_awarded[dev].sum()) / total if total > 0 else 0.0
-    observed = (1.0 - SCREENING_COORDINATION) * h.cn_share() + SCREENING_COORDINATION * market
-    host_economy.respond(h, cn_share=observed,
+    cn = m.cn
+    plants = cn.dev_host >= 0
+    owned = sum_by(cn.dev_host[plants], cn.cap_dev[plants], h.n)
+    volume = (tendering.BASE_RATE * m.uncertainty("tender_volume") * h.size
+              * tendering.MEAN_VALUE)
+    observed = screening.observed_pressure(
+        cn_share=h.cn_share(), market_share=market, owned=owned, volume=volume,
+        coordination=m.k.screening_coordination, ownership_weight=m.k.ownership_weight)
+    host_economy.respond(h, observed=observed, attention=m.k.screening_attention,
+                         relax=m.k.screening_relax, bit_cap=m.k.bit_cap,
                          threshold=m.uncertainty("screening_threshold"),
                          response=m.uncertainty("screening_response"),
                          bit_effect=m.uncertainty("bit_effect"))
@@ -492,8 +539,8 @@ def respond(m: TripleWinModel, q: Quarter) -> None:
 def record(m: TripleWinModel, q: Quarter) -> None:
     """Phase 10: accrue wages and the value of upgrading, then record every metric."""
     cn, c = m.cn, m.totals
-    c.dg_wages += loc_m.JOBS_PARK * float(cn.cap_park.sum()) * WAGE_DG
-    c.dv_wages += loc_m.JOBS_DEV * float(cn.cap_dev.sum()) * WAGE_DV
+    c.dg_wages += loc_m.JOBS_PARK * float(cn.cap_park.sum()) * m.k.wage_dg
+    c.dv_wages += loc_m.JOBS_DEV * float(cn.cap_dev.sum()) * m.k.wage_dv
     tech = float((cn.tech * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))
     if m.tech0 is None:
         m.tech0 = float((m.tech_start * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))

@@ -73,6 +73,7 @@ def test_stale_docs_are_detected(tmp_path: Path) -> None:
     docs.mkdir()
     (docs / "ODD.md").write_text(_odd_text(), encoding="utf-8")
     (docs / "parameters.md").write_text(reference.render_parameters_md(), encoding="utf-8")
+    (docs / "claims.md").write_text(reference.render_claims_md(), encoding="utf-8")
     assert reference.update_docs(check=True, root=tmp_path) == []
     odd = _odd_text().replace("<!-- END GENERATED: metrics -->",
                               "| stale row |\n<!-- END GENERATED: metrics -->")
@@ -99,7 +100,7 @@ def test_parameters_md_says_it_is_generated() -> None:
 
 def test_every_constant_is_listed() -> None:
     listed = {c.name for c in reference.calibration_constants()}
-    for name in ("PROJECT_VALUE", "MAX_MARKUP", "CUTTHROAT", "LEARNING_RATE", "RELAX_RATE",
+    for name in ("MARKUP_MAX", "RESERVE_RATIO", "ATTENTION", "LEARNING_RATE", "RELAX_RATE",
                  "EXPECTED_MARGIN", "COMPLIANCE_PENALTY", "DV_TECH", "IDLE_VALUE"):
         assert name in listed
 
@@ -211,3 +212,13 @@ def test_no_article_sentence_copied(path: Path) -> None:
             if tuple(w[i:i + SHINGLE]) in shingles}
     assert not hits, (f"{path.relative_to(ROOT)} repeats the article word for word; paraphrase: "
                       + "; ".join(sorted(hits)[:5]))
+
+
+def test_claims_page_is_the_claims_table() -> None:
+    """docs/claims.md is generated from sim/claims.py: every claim's number, label and lever."""
+    from sim.claims import CLAIMS
+
+    text = (ROOT / "docs" / "claims.md").read_text(encoding="utf-8")
+    assert text == reference.render_claims_md(), "docs/claims.md is stale: run `make docs`"
+    for c in CLAIMS:
+        assert f"| {c.number} |" in text and f"**{c.label}**" in text and f"`{c.lever}`" in text

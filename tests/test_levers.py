@@ -21,11 +21,12 @@ from typing import Any
 
 import pytest
 
+from sim.claims import CLAIMS
 from sim.experiments.compare import Comparison, compare, with_levers
 from sim.metrics import METRICS
 from sim.model import TripleWinModel
 from sim.scenario.load import load_scenario
-from sim.scenario.params import LEVERS, UNCERTAINTIES
+from sim.scenario.params import LEVERS, WORLD
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 UP, DOWN = +1, -1
@@ -41,28 +42,20 @@ class Effect:
     reps: int = 8
 
 
-def _lever(name: str, *moves: tuple[str, int], high: float = 1.0, reps: int = 8,
-           **context: Any) -> Effect:
-    return Effect({**context, name: 0.0}, {**context, name: high}, moves, reps)
+def _from_claims() -> dict[str, Effect]:
+    """Each lever's documented effect: the paired comparison of the first claim of
+    :data:`sim.claims.CLAIMS` that moves it (its settings, context and moves; one table drives
+    the claims, these tests and docs/claims.md)."""
+    out: dict[str, Effect] = {}
+    for c in CLAIMS:
+        if c.lever in LEVERS and c.moves and c.lever not in out:
+            out[c.lever] = Effect({**c.context, **c.a}, {**c.context, **c.b}, c.moves,
+                                  c.replications)
+    return out
 
 
-#: Lever -> its documented effect (DESIGN.md sections 4 and 6).
-LEVER_EFFECTS: dict[str, Effect] = {
-    "joint_bidding": _lever("joint_bidding", ("cn_bids_per_tender", DOWN), ("cn_markup", UP)),
-    "bit_coverage": _lever("bit_coverage", ("dv_barrier", DOWN), ("cn_developed_share", UP)),
-    "third_party_cooperation": _lever("third_party_cooperation", ("dv_third_party_revenue", UP),
-                                      ("dg_price_per_quality", DOWN)),
-    "ipr_protection": _lever("ipr_protection", ("dv_licensing", UP), ("cn_tech_level", UP)),
-    "soe_reform": _lever("soe_reform", ("cn_developed_share", UP)),
-    "branding": _lever("branding", ("cn_brand", UP)),
-    "standards_integration": _lever("standards_integration", ("cn_power_win_rate", UP)),
-    # the fund finances trilateral projects, so it needs tenders open to them
-    "joint_fund": _lever("joint_fund", ("dg_trilateral_projects", UP), high=20.0,
-                         third_party_cooperation=0.5),
-    "localization": _lever("localization", ("dv_local_jobs", UP)),
-    "overseas_parks": _lever("overseas_parks", ("dg_jobs", UP), ("cn_unit_cost", DOWN)),
-    "state_support": _lever("state_support", ("cn_sme_abroad", UP)),
-}
+#: Lever -> its documented effect (from the claims table).
+LEVER_EFFECTS: dict[str, Effect] = _from_claims()
 
 #: Uncertainty groups that matter, one documented effect each.
 UNCERTAINTY_EFFECTS: dict[str, Effect] = {
@@ -115,7 +108,7 @@ def test_effect_tables_are_well_formed() -> None:
         assert e.moves
         assert all(m in METRICS for m, _ in e.moves), name
         assert set(e.low) == set(e.high)
-        assert set(e.low) <= set(LEVERS) | set(UNCERTAINTIES)
+        assert set(e.low) <= set(LEVERS) | set(WORLD)
         assert e.low[name] != e.high[name]
         assert e.reps >= 8
     for name, e in LEVER_EFFECTS.items():
@@ -128,8 +121,8 @@ def test_lever_is_not_a_no_op(base, lever: str) -> None:
     """The lever, low -> high, moves its documented metric(s) the documented way (module
     docstring: paired 95% CI over the replications excludes zero)."""
     assert lever in LEVER_EFFECTS, (
-        f"lever {lever!r} has no documented effect: add it to LEVER_EFFECTS in "
-        "tests/test_levers.py (a lever nobody can show to act is a no-op)")
+        f"lever {lever!r} has no documented effect: add a claim for it to "
+        "the claims table, sim/claims.py (a lever nobody can show to act is a no-op)")
     effect = LEVER_EFFECTS[lever]
     check(paired(base, effect), effect)
 

@@ -24,7 +24,7 @@ from sim.scenario.load import (
     resolved_dict,
     scenario_sha256,
 )
-from sim.scenario.params import LEVERS, MAX_AGENTS, MAX_CELLS, POPULATION, RUN, UNCERTAINTIES
+from sim.scenario.params import LEVERS, MAX_AGENTS, MAX_CELLS, POPULATION, RUN, UNCERTAINTIES, WORLD
 from sim.scenario.schema import Scenario
 
 VALID = """\
@@ -320,7 +320,7 @@ def test_wrong_types(write_file):
         f"{f}:8: levers.branding: expected number in [0, 1], or a schedule {{step: value}}, "
         "got bool",
         f"{f}:9: world: expected a mapping of keys to values, got a list (valid keys: "
-        f"{', '.join(sorted({**POPULATION, **UNCERTAINTIES}))})",
+        f"{', '.join(sorted(WORLD))})",
     ]
 
 
@@ -600,7 +600,7 @@ def test_problems_from_file_and_overrides_together(write_file):
 # --------------------------------------------------------------------------------------------
 # property-based: never anything but a Scenario or a ScenarioError
 
-_SECTION_KEYS = {"levers": sorted(LEVERS), "world": sorted({**POPULATION, **UNCERTAINTIES}),
+_SECTION_KEYS = {"levers": sorted(LEVERS), "world": sorted(WORLD),
                  "run": sorted(RUN)}
 
 _scalars = st.one_of(

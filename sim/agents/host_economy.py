@@ -32,6 +32,7 @@ class HostEconomies:
     bit_rank: np.ndarray  # order in which developed hosts sign BITs as coverage rises
     cn_awarded: np.ndarray  # Chinese-work value awarded in the host, trailing year (4 quarters)
     all_awarded: np.ndarray  # all value awarded in the host, trailing year
+    concern: np.ndarray  # what a developed host makes of the Chinese presence it observes (lagged)
 
     @property
     def n(self) -> int:
@@ -61,14 +62,20 @@ class HostEconomy(mesa.Agent):
         return "developed" if self.developed else "developing"
 
 
-def respond(hosts: HostEconomies, *, cn_share: np.ndarray, threshold: float, response: float,
-            bit_effect: float) -> None:
+def respond(hosts: HostEconomies, *, observed: np.ndarray, threshold: float, response: float,
+            bit_effect: float, attention: float = screening.ATTENTION,
+            relax: float = screening.RELAX_RATE, bit_cap: float = screening.BIT_CAP) -> None:
     """Screening decisions of the developed hosts (step phase 9), vectorised over them.
 
-    Each host looks at the Chinese share of awarded value over the past year (``cn_share``) and,
-    above its threshold, raises its barrier; a BIT in force lowers the barrier and caps the rise.
+    Each host's concern follows what it observes (``observed``: the Chinese share of its market
+    and Chinese-owned capacity in it) with a lag; concern above the threshold raises its barrier,
+    below it the barrier relaxes slowly; a BIT in force lowers the barrier and caps the rise
+    (:mod:`sim.mechanisms.screening`). The parameters are constant: the response, not a
+    schedule, makes screening rise and stay.
     """
     dev = hosts.developed
+    hosts.concern[dev] = screening.next_concern(hosts.concern[dev], observed[dev], attention)
     hosts.barrier[dev] = screening.next_barrier(
-        barrier=hosts.barrier[dev], base=hosts.base_barrier[dev], cn_share=cn_share[dev],
-        threshold=threshold, response=response, bit=hosts.bit[dev], bit_effect=bit_effect)
+        barrier=hosts.barrier[dev], base=hosts.base_barrier[dev], concern=hosts.concern[dev],
+        threshold=threshold, response=response, bit=hosts.bit[dev], bit_effect=bit_effect,
+        relax=relax, bit_cap=bit_cap)

@@ -75,6 +75,7 @@ from ..scenario import load as _yaml
 from . import workers as workers_m
 from ..scenario.load import Problem, ScenarioError, load_scenario, resolved_dict, scenario_sha256
 from ..scenario.params import (
+    CONSTANTS,
     LEVERS,
     MAX_AGENTS,
     MAX_REPLICATIONS,
@@ -490,7 +491,8 @@ def _factor(section: str, name: str, raw: Any, problem: Callable[[Path_, str], N
             problem(path, f"{name} is a lever: put it under levers: (levers and uncertainties "
                     "stay apart)")
         elif section == "levers" and name in WORLD:
-            kind = "an uncertainty" if name in UNCERTAINTIES else "a population size"
+            kind = ("an uncertainty" if name in UNCERTAINTIES else "a structural constant"
+                    if name in CONSTANTS else "a population size")
             problem(path, f"{name} is {kind}, not a lever: put it under world: (levers and "
                     "uncertainties stay apart)")
         elif name in RUN:
@@ -876,7 +878,7 @@ def _param_columns(plan: SweepPlan) -> list[tuple[str, str, bool, Any]]:
     index = {f.key: j for j, f in enumerate(plan.factors)}
     base = plan.base_params()
     out = []
-    for section, params in (("levers", LEVERS), ("world", {**POPULATION, **UNCERTAINTIES})):
+    for section, params in (("levers", LEVERS), ("world", WORLD)):
         for name, p in params.items():
             col = f"{section}.{name}"
             kind = "int" if p.integer else "float"

@@ -1,4 +1,5 @@
-"""Bids (step phase 3): candidate tenders, consortia, trilateral partners, markups and prices.
+"""Bids (step phase 3): candidate tenders, which tenders associations coordinate, consortia,
+trilateral partners, prices. Markups are learned by each bidder (:mod:`sim.mechanisms.learning`).
 
 Source: China Brief 15(18), *Internally* (joint bidding, cutthroat competition, CNR/CSR),
 *International Industrial Capacity Cooperation* and *With Developed Countries* (trilateral
@@ -14,16 +15,10 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-#: Markup of a fully profit-oriented sole bidder over its unit cost. Calibration: a developed
-#: sole bidder then prices about 10% over the budget, as the sole coordinated Mexico HSR bid came
-#: in 18% over the estimate (F13); a sole Chinese bidder, cheaper, still prices below the budget.
-MAX_MARKUP = 0.30
-#: How fast markups fall with the number of rival bids.
-RIVAL_SENSITIVITY = 0.45
-#: Extra undercutting between uncoordinated Chinese bidders on the same tender (F12).
-CUTTHROAT = 0.9
+from ..scenario.params import constant
+
 #: Chinese work share inside a trilateral consortium.
-TRILATERAL_CN_SHARE = 0.6
+TRILATERAL_CN_SHARE = constant("trilateral_cn_share")
 
 
 @dataclass
@@ -175,7 +170,8 @@ def merge_chinese_bids(bids: Bids, coordinated: np.ndarray, tender_sector: np.nd
 def form_trilateral(bids: Bids, *, tender_open: np.ndarray, tender_sector: np.ndarray,
                     u_partner: np.ndarray, u_willing: np.ndarray, dv_sector: np.ndarray,
                     dv_tech: np.ndarray, dv_brand: np.ndarray, dv_cost: np.ndarray,
-                    willingness: np.ndarray, tender_bonus: np.ndarray) -> Bids:
+                    willingness: np.ndarray, tender_bonus: np.ndarray,
+                    cn_share: float = TRILATERAL_CN_SHARE) -> Bids:
     """On tenders open to third-party cooperation, the cheapest Chinese bid seeks a partner.
 
     The partner is a developed firm of the sector, drawn at random; it joins with probability
@@ -208,7 +204,7 @@ def form_trilateral(bids: Bids, *, tender_open: np.ndarray, tender_sector: np.nd
     lead, partner, t = lead[ok], partner[ok], t[ok]
     if lead.size == 0:
         return bids
-    f = TRILATERAL_CN_SHARE
+    f = cn_share
     bids.trilateral[lead] = True
     bids.dv[lead] = partner
     bids.tech[lead] = np.maximum(bids.tech[lead], dv_tech[partner])
@@ -225,19 +221,46 @@ def form_trilateral(bids: Bids, *, tender_open: np.ndarray, tender_sector: np.nd
     return bids
 
 
-def price(bids: Bids, value: np.ndarray, n_tenders: int) -> tuple[np.ndarray, np.ndarray]:
-    """Markups and prices of live bids; markups fall as rival bids rise.
+def contested_tenders(bids: Bids, n_tenders: int) -> np.ndarray:
+    """Number of separate Chinese bids (not yet merged, not trilateral) on each tender: where
+    it is 2 or more, members of one association would bid against each other."""
+    mask = bids.live & bids.is_cn & ~bids.trilateral & ~bids.consortium
+    return np.bincount(bids.tender[mask], minlength=n_tenders)
 
-    Uncoordinated Chinese bidders on the same tender undercut each other harder (CUTTHROAT);
-    volume-seeking SOEs shade their markups (profit orientation below 1).
-    Returns (markup, price) for every row (zero for dead rows).
+
+def choose_coordinated(*, n_member_bids: np.ndarray, tender_sector: np.ndarray,
+                       tender_value: np.ndarray, covered: np.ndarray,
+                       share: float) -> np.ndarray:
+    """The tenders the associations coordinate (one decision per association, all at once).
+
+    An association considers only the tenders of its sector where two or more of its members
+    bid (where they would otherwise undercut each other, China Brief 15(18), *Internally*; F12).
+    Of those it coordinates the ones with the most at stake first (largest value), up to the
+    share ``share`` of them that policy lets it coordinate (the ``joint_bidding`` lever, rounded
+    to the nearest whole tender). Raising the share only adds tenders to the coordinated set.
     """
-    live = bids.live
-    n_all = np.bincount(bids.tender[live], minlength=n_tenders)[bids.tender]
-    n_cn = np.bincount(bids.tender[live & bids.is_cn], minlength=n_tenders)[bids.tender]
-    crowd = 1.0 + RIVAL_SENSITIVITY * (n_all - 1)
-    crowd = crowd + np.where(bids.is_cn, CUTTHROAT * np.maximum(n_cn - 1, 0), 0.0)
-    shade = np.where(bids.trilateral, 0.7 + 0.3 * bids.orient,
-                     np.where(bids.is_cn, 0.4 + 0.6 * bids.orient, 1.0))
-    markup = np.where(live, MAX_MARKUP * shade / crowd, 0.0)
-    return markup, np.where(live, value[bids.tender] * bids.cost * (1.0 + markup), 0.0)
+    n = tender_sector.size
+    contested = (n_member_bids >= 2) & covered[tender_sector]
+    out = np.zeros(n, bool)
+    rows = np.flatnonzero(contested)
+    if rows.size == 0 or share <= 0:
+        return out
+    # by sector, then value descending, then row (deterministic)
+    order = np.lexsort((rows, -tender_value[rows], tender_sector[rows]))
+    rows = rows[order]
+    sec = tender_sector[rows]
+    first = np.ones(rows.size, bool)
+    np.not_equal(sec[1:], sec[:-1], out=first[1:])
+    start = np.flatnonzero(first)
+    group = np.cumsum(first) - 1
+    size = np.diff(np.append(start, rows.size))
+    rank = np.arange(rows.size) - start[group]
+    quota = np.floor(share * size + 0.5)
+    out[rows[rank < quota[group]]] = True
+    return out
+
+
+def bid_prices(bids: Bids, value: np.ndarray, markup: np.ndarray) -> np.ndarray:
+    """Price of every live bid: tender budget x unit cost x (1 + the bidder's chosen markup);
+    zero for dead rows."""
+    return np.where(bids.live, value[bids.tender] * bids.cost * (1.0 + markup), 0.0)

@@ -38,7 +38,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .params import LEVERS, POPULATION, RUN, UNCERTAINTIES
+from .params import LEVERS, POPULATION, RUN, UNCERTAINTIES, WORLD
 from .schema import Levers, RunSettings, Scenario, World
 
 #: Largest scenario file read, in bytes (named in the error message).
@@ -65,7 +65,7 @@ _SECTIONS: dict[tuple[str, ...], type[BaseModel]] = {
 }
 _SECTION_OF = {
     **{k: "levers" for k in LEVERS},
-    **{k: "world" for k in {**POPULATION, **UNCERTAINTIES}},
+    **{k: "world" for k in WORLD},
     **{k: "run" for k in RUN},
 }
 

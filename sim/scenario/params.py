@@ -4,9 +4,10 @@ Each :class:`Param` carries its default, unit, allowed range, meaning and source
 schema (:mod:`sim.scenario.schema`), the model's keyword arguments, ``triplewin explain`` and the
 parameter reference in ``docs/ODD.md`` are all generated from these declarations.
 
-Levers are what policy sets (DESIGN.md section 4); uncertainties are what policy does not set.
-The two are kept apart here, in the schema (``levers:`` vs ``world:``), in sweep designs and in
-result columns. Population sizes also live under ``world:``.
+Levers are what policy sets; uncertainties are what policy does not set; structural constants
+are the numbers inside the mechanisms (:data:`CONSTANTS`). Levers are kept apart from the rest in
+the schema (``levers:`` vs ``world:``), in sweep designs and in result columns; uncertainties,
+constants and population sizes share ``world:`` and are told apart by their kind.
 
 Sources are named by article section ("China Brief 15(18), *Internally*") or by the public source
 behind a calibration figure (e.g. "ENR Top-250 via CHINCA"). Calibration choices say so in ``source``.
@@ -17,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["lever", "uncertainty", "population", "run"]
+Kind = Literal["lever", "uncertainty", "constant", "population", "run"]
 
 
 @dataclass(frozen=True)
@@ -171,11 +172,14 @@ UNCERTAINTIES: dict[str, Param] = {
              "Share of a distressed project's value written off (partial write-off, not seizure).",
              "Rhodium Group 2019: write-off most common, seizure rare"),
         _unc("screening_threshold", 0.25, 0.0, 1.0, "share 0-1",
-             "Chinese share of a developed host's awarded value above which it raises its barrier.",
-             "Calibration toward US FIRRMA 2018 and EU Regulation 2019/452 (screening from 2018)", schedulable=True),
+             "Level of a developed host's concern (the Chinese share it observes in its market, "
+             "plus Chinese-owned plants, followed with a lag) above which it raises its barrier.",
+             "Assumption; US FIRRMA 2018 and EU Regulation 2019/452 followed Chinese shares "
+             "and acquisitions rising for years (F2, F4, F18). Keep it constant to let screening "
+             "respond; a schedule imposes it", schedulable=True),
         _unc("screening_response", 0.5, 0.0, 5.0, "barrier per share point per quarter",
-             "How fast a developed host raises its barrier per unit of Chinese share above the "
-             "threshold.",
+             "How fast a developed host raises its barrier per unit of concern above the "
+             "threshold (0: hosts never screen).",
              "Calibration toward Rhodium Group figures on Chinese FDI into the US, 2016-18",
              schedulable=True),
         _unc("investment_screening", 0.0, 0.0, 1.0, "probability",
@@ -197,13 +201,24 @@ UNCERTAINTIES: dict[str, Param] = {
         _unc("cost_advantage", 0.35, 0.0, 0.8, "share 0-1",
              "How much lower Chinese unit cost is than developed firms' at the start.",
              "MassLive, MBTA 2014: Chinese bids 21-48% below rivals"),
-        _unc("bit_effect", 0.08, 0.0, 0.35, "share 0-1",
-             "Effect of a BIT in force: barrier reduction and investment-return premium.",
-             "Bellak & Reiter 2020 meta-analysis: 0-23%, default 5-10%"),
-        _unc("spillover_rate", 0.05, 0.0, 0.11, "share of gap per quarter",
-             "Technology transferred to the Chinese partner per quarter of joint work, as a share "
-             "of the gap.",
-             "Havranek & Irsova 2011; Hampl & Havranek: 0-0.11 per point"),
+        _unc("bit_effect", 0.01, 0.0, 0.35, "share 0-1",
+             "Effect of a BIT in force on Chinese investment in a developed host: it lowers the "
+             "base entry barrier by twice this share and adds it to the return of a plant there. "
+             "The article's mechanism, kept as an assumption: the default is the evidence for "
+             "rich, well-governed hosts (about zero); the article's view is about 0.05-0.1.",
+             "Bellak & Reiter 2020 meta-analysis (721 estimates): 0 to +23%, under 1% after "
+             "correction for publication bias, about zero for rich hosts; stronger in risky "
+             "hosts (Neumayer & Spess 2005)"),
+        _unc("spillover_rate", 0.55, 0.0, 1.1, "technology share per unit share of presence",
+             "Long-run elasticity of a Chinese firm's technology to working beside developed "
+             "firms: a share x of its work done with them raises its technology level by "
+             "spillover_rate times x (times its level; +10 points of presence, +5.5% at the "
+             "default), reached over spillover_adjustment quarters, more for modest gaps. An "
+             "elasticity of productivity, converted into a quarterly gain; not a share of the "
+             "gap closed each quarter.",
+             "Hampl & Havranek: +10 points of foreign presence -> +11% productivity (1.1), +19% "
+             "for joint ventures; Havranek & Irsova 2011 (1,205 estimates): about 0 on average. "
+             "Default: midway"),
         _unc("jv_premium", 1.35, 1.0, 1.7, "multiplier",
              "Spillover premium of joint ventures and trilateral consortia over arm's length "
              "presence.",
@@ -220,9 +235,157 @@ UNCERTAINTIES: dict[str, Param] = {
              "only; the verdict for China depends on it (see docs/ODD.md).",
              "China Brief 15(18), intro and *With Developed Countries* (moving up the value chain "
              "is China's aim); modelling choice, no published estimate: vary it in sweeps"),
-        _unc("problem_rate", 0.35, 0.0, 1.0, "probability per project",
-             "Chance that a delivered project meets a major implementation problem (hurts brand).",
-             "AidData 2021: 35% of BRI projects"),
+        _unc("problem_rate", 0.35, 0.0, 1.0, "probability per project (over its life)",
+             "Chance that a delivered project meets a major implementation problem (hurts "
+             "brand), at technology 0.5 (lower for better technology). Drawn once per project "
+             "when it is awarded: a share of projects over their life, not a rate per quarter.",
+             "AidData 2021: 35% of BRI infrastructure projects met major problems")
+    ]
+}
+
+
+def _const(name, default, low, high, unit, meaning, source, integer=False):
+    return Param(name, "constant", default, unit, low, high, meaning, source, integer=integer)
+
+
+#: Structural constants: numbers inside the mechanisms that move outcomes. Each is declared like
+#: a parameter (unit, plausible range, source or "assumption") so that it can be set under
+#: ``world:``, swept like an uncertainty and listed by ``triplewin explain`` and the docs. They are
+#: kept apart from the uncertainties by their kind ("constant") everywhere. Most have no
+#: published estimate: their source says "assumption" and the range is what the model's
+#: behaviour stays plausible over. The mechanism modules take their defaults from here.
+CONSTANTS: dict[str, Param] = {
+    p.name: p
+    for p in [
+        # --- bids and learned markups (sim.mechanisms.learning) ---
+        _const("markup_learning", 1, 0, 1, "switch 0/1",
+               "1: every bidder learns its markup from its own results (modified Roth-Erev). "
+               "0: every bidder prices at customary_markup (the knock-out of the claims that "
+               "rest on learned markups).",
+               "Roth & Erev 1995; Erev & Roth 1998; Nicolaisen, Petrov & Tesfatsion 2001",
+               integer=True),
+        _const("customary_markup", 0.12, 0.0, 0.5, "share of unit cost",
+               "The markup of the trade: where bidders' propensities start, and the markup of "
+               "every bid when markup_learning is 0.",
+               "Assumption (about the expected margin of contractors abroad)"),
+        _const("markup_max", 1.5, 0.5, 3.0, "share of unit cost",
+               "Largest markup on the grid bidders choose from.",
+               "Assumption: wide enough for a bidder 35% cheaper than its rivals (F11) to price "
+               "up to a host's reserve"),
+        _const("markup_step", 0.05, 0.01, 0.2, "share of unit cost",
+               "Step of the markup grid.", "Assumption"),
+        _const("learning_recency", 0.1, 0.0, 0.5, "share per quarter",
+               "Forgetting of markup propensities per quarter (Erev-Roth recency).",
+               "Assumption within the range of the AMES test bed (Nicolaisen, Petrov & "
+               "Tesfatsion 2001)"),
+        _const("learning_experimentation", 0.2, 0.0, 0.9, "share 0-1",
+               "Share of reinforcement spread to markups not used (modified Roth-Erev "
+               "experimentation).",
+               "Assumption within the range of the AMES test bed (Nicolaisen, Petrov & "
+               "Tesfatsion 2001)"),
+        _const("initial_propensity", 0.02, 0.001, 1.0, "profit per unit of tender value",
+               "Mean initial propensity of a markup; small against one win's reward, so that "
+               "experience soon outweighs the start.", "Assumption"),
+        _const("prior_spread", 0.15, 0.01, 1.0, "share of unit cost",
+               "Spread of initial propensities around the customary markup.", "Assumption"),
+        _const("trilateral_cn_share", 0.6, 0.1, 0.9, "share 0-1",
+               "Chinese work share inside a trilateral consortium.",
+               "Assumption; Hinkley Point C: CGN 33.5% beside EDF (F15), Chinese-led consortia "
+               "in third markets larger"),
+        _const("looks_cn", 8, 1, 30, "tenders per quarter",
+               "Most tenders a Chinese firm looks at in a quarter (1 + looks_idle x its idle "
+               "share, at most this).", "Assumption", integer=True),
+        _const("looks_dv", 4, 1, 30, "tenders per quarter",
+               "Tenders a developed firm looks at in a quarter.", "Assumption", integer=True),
+        _const("looks_idle", 6.0, 0.0, 20.0, "tenders per unit of idle share",
+               "Extra tenders a Chinese firm looks at per unit of idle home capacity share "
+               "(overcapacity pushes firms abroad).",
+               "Assumption; China Brief 15(18), *International Industrial Capacity "
+               "Cooperation*"),
+        _const("compliance_cost", 0.3, 0.0, 1.0, "unit cost per unit of compliance penalty",
+               "Extra unit cost of a Chinese bid per unit of standards-compliance penalty "
+               "(translation, redesign, certification).", "Assumption"),
+        _const("partner_ipr_floor", 0.5, 0.0, 1.0, "share 0-1",
+               "Developed partners' willingness to join a consortium at no IPR protection, as a "
+               "share of their full willingness.",
+               "Assumption; China Brief 15(18), closing paragraphs"),
+        _const("fund_willingness", 0.3, 0.0, 1.0, "probability",
+               "Extra willingness of developed partners to join trilateral bids in developing "
+               "hosts when a joint fund backs them (reached at fund_full).", "Assumption"),
+        _const("fund_full", 10.0, 1.0, 50.0, "USD bn per year",
+               "Joint-fund size at which its effect on partners' willingness is full.",
+               "Assumption"),
+        # --- award and hosts (sim.mechanisms.award) ---
+        _const("reserve_ratio", 1.15, 1.0, 1.5, "price / budget",
+               "A host's reserve price per unit of its tender budget: bids above it are refused; "
+               "a tender with no bid under it is not awarded.",
+               "Assumption; Mexico HSR 2014: a sole bid 18% over the estimate was revoked (F13)"),
+        _const("barrier_weight", 0.4, 0.0, 1.0, "score per unit of barrier",
+               "Score penalty of a Chinese bid in a developed host per unit of entry barrier.",
+               "Assumption"),
+        _const("brand_weight", 0.5, 0.0, 1.0, "score per brand point",
+               "Weight of brand relative to technology in a bid's quality.", "Assumption"),
+        _const("award_noise", 0.1, 0.01, 0.5, "score units",
+               "Scale of the Gumbel taste shock in bid scores (how much award decisions depart "
+               "from price and quality).", "Assumption"),
+        _const("plant_barrier_factor", 0.4, 0.0, 1.0, "share 0-1",
+               "Share of the barrier penalty a Chinese bidder with a local plant still faces.",
+               "Assumption; CRRC's US plants (F14)"),
+        _const("trilateral_barrier_factor", 0.5, 0.0, 1.0, "share 0-1",
+               "Share of the barrier penalty a trilateral consortium still faces.",
+               "Assumption; China Brief 15(18), *With Developed Countries* (AREVA)"),
+        _const("trilateral_compliance", 0.3, 0.0, 1.0, "share 0-1",
+               "Share of the compliance penalty a trilateral consortium keeps.", "Assumption"),
+        _const("fund_bonus", 0.03, 0.0, 0.2, "score units",
+               "Score bonus of a fund-backed trilateral bid in a developing host "
+               "(concessional finance).", "Assumption"),
+        _const("project_value", 1.2, 1.0, 2.0, "value / budget",
+               "What a host values a project at per unit of its budget at the reference "
+               "technology (infrastructure returns).",
+               "Assumption (returns to infrastructure above cost)"),
+        _const("reference_tech", 0.85, 0.5, 1.0, "index 0-1",
+               "Technology level a tender budget is priced at (a developed firm's).",
+               "Assumption, a little below the developed firms' mean technology"),
+        # --- host responses (sim.mechanisms.screening) ---
+        _const("screening_attention", 0.15, 0.05, 1.0, "share per quarter",
+               "Share of the gap between what a developed host observes and its concern closed "
+               "each quarter (the lag of its response: 1/attention quarters).",
+               "Assumption: about 7 quarters; FIRRMA (Aug 2018) came about two years after the "
+               "2016 peak of Chinese acquisitions in the US (F4, F18)"),
+        _const("screening_relax", 0.02, 0.0, 0.5, "share per quarter",
+               "Speed at which a barrier relaxes toward its base while concern is below the "
+               "threshold (screening laws persist).", "Assumption"),
+        _const("screening_coordination", 0.5, 0.0, 1.0, "share 0-1",
+               "Weight a developed host gives the Chinese share across all developed markets, "
+               "rather than its own, in what it observes (coordinated screening).",
+               "Assumption; EU Regulation 2019/452 (F18)"),
+        _const("ownership_weight", 0.5, 0.0, 2.0, "per unit of presence",
+               "Weight of Chinese-owned plant capacity (per unit of a host's quarterly tender "
+               "volume) in what a developed host observes.",
+               "Assumption; FIRRMA targeted acquisitions (F4, F18)"),
+        _const("bit_cap", 0.15, 0.0, 1.0, "index 0-1",
+               "How far above its (lowered) base a BIT lets screening raise a barrier.",
+               "Assumption"),
+        # --- technology, wages, values ---
+        _const("plant_transfer", 0.5, 0.0, 1.0, "share 0-1",
+               "Transfer intensity from working beside developed firms at a plant (arm's "
+               "length), relative to a consortium partner's full willingness.", "Assumption"),
+        _const("spillover_adjustment", 8, 1, 40, "quarters",
+               "Quarters over which the long-run productivity effect of working beside "
+               "developed firms (spillover_rate) comes about.",
+               "Assumption: most of the level effect within two years", integer=True),
+        _const("wage_dg", 1.25e-6, 0.0, 1e-5, "USD bn per job per quarter",
+               "Wage of a job at a Chinese park or plant in a developing host.",
+               "Assumption (about USD 5,000 a year)"),
+        _const("wage_dv", 1.5e-5, 0.0, 5e-5, "USD bn per job per quarter",
+               "Wage of a job at a Chinese plant in a developed host.",
+               "Assumption (about USD 60,000 a year)"),
+        _const("idle_value", 0.1, 0.0, 0.5, "share of the work",
+               "Value to China of idle overcapacity put to work, per USD bn of such work "
+               "(avoided losses).", "Assumption"),
+        _const("domestic_earnings", 0.01, 0.0, 0.05, "USD bn per unit of capacity per quarter",
+               "Retained domestic earnings per quarter per unit of utilised home capacity.",
+               "Assumption"),
     ]
 }
 
@@ -263,10 +426,16 @@ RUN: dict[str, Param] = {
     ]
 }
 
-WORLD: dict[str, Param] = {**POPULATION, **UNCERTAINTIES}
+WORLD: dict[str, Param] = {**POPULATION, **UNCERTAINTIES, **CONSTANTS}
 ALL: dict[str, Param] = {**LEVERS, **WORLD, **RUN}
 
 SECTORS: tuple[str, ...] = ("steel", "cement", "flat_glass", "rail", "power", "telecom", "aviation")
 OVERCAPACITY: tuple[str, ...] = ("steel", "cement", "flat_glass")
 HIGH_END: tuple[str, ...] = ("rail", "power", "telecom", "aviation")
 START_YEAR = 2015
+
+
+def constant(name: str) -> float | int:
+    """Default of a structural constant (the mechanism modules take their defaults from here,
+    so that the declaration is the one source of each number)."""
+    return CONSTANTS[name].default

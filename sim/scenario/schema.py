@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .params import LEVERS, MAX_AGENTS, MAX_CELLS, POPULATION, RUN, UNCERTAINTIES, Param
+from .params import LEVERS, MAX_AGENTS, MAX_CELLS, RUN, WORLD, Param
 
 Schedule = dict[int, float]
 Value = float | Schedule
@@ -79,7 +79,7 @@ def _fields(params: dict[str, Param]) -> dict[str, Any]:
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 Levers = create_model("Levers", __config__=_STRICT, **_fields(LEVERS))
-World = create_model("World", __config__=_STRICT, **_fields({**POPULATION, **UNCERTAINTIES}))
+World = create_model("World", __config__=_STRICT, **_fields(WORLD))
 RunSettings = create_model("RunSettings", __config__=_STRICT, **_fields(RUN))
 
 
