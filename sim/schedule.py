@@ -99,7 +99,8 @@ def tender(m: TripleWinModel, q: Quarter) -> None:
     q.tenders = tendering.issue(
         m.streams["tendering"], size=h.size, developed=h.developed, price_weight=h.price_weight,
         volume=m.uncertainty("tender_volume"), joint_bidding=m.lever("joint_bidding"),
-        third_party=m.lever("third_party_cooperation"))
+        third_party=m.lever("third_party_cooperation"), mean_value=m.k.mean_tender_value,
+        base_rate=m.k.tender_rate)
 
 
 def _idle_share(m: TripleWinModel) -> np.ndarray:
@@ -147,7 +148,11 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     util = cf.bid_utility(orientation=orient[firm], soe=cn.soe[firm],
                           idle_share=idle[firm], access=access,
                           expected_loss=exp_loss[host], developing=~t.developed[ti],
-                          state_support=m.lever("state_support"))
+                          state_support=m.lever("state_support"),
+                          expected_margin=k.cn_expected_margin, bid_cost_soe=k.bid_cost_soe,
+                          bid_cost_sme=k.bid_cost_sme, risk_aversion=k.cn_risk_aversion,
+                          idle_weight=k.idle_weight, volume_weight=k.volume_weight,
+                          periphery_weight=k.periphery_weight)
     keep = (util > 0) & (cn.tech[firm] >= t.min_tech[ti])
     firm, ti, plant = firm[keep], ti[keep], plant[keep]
     # per sector, from each association's standards work (AgentSet.map keeps sector order)
@@ -167,7 +172,8 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     # developed firms decide: a risk-adjusted margin above their bid cost
     dfirm, dti = bidding.sample_candidates(u_dv, dv.sector, np.ones(dv.n, bool), t.sector,
                                              t.by_sector)
-    d_util = df.bid_utility(exp_loss[t.host[dti]])
+    d_util = df.bid_utility(exp_loss[t.host[dti]], expected_margin=k.dv_expected_margin,
+                            risk_aversion=k.dv_risk_aversion, bid_cost=k.dv_bid_cost)
     dkeep = (d_util > 0) & (dv.tech[dfirm] >= t.min_tech[dti])
     dfirm, dti = dfirm[dkeep], dti[dkeep]
     dv_bids = bidding.Bids(
@@ -240,7 +246,7 @@ def learn_markups(m: TripleWinModel, q: Quarter, won: np.ndarray, profit: np.nda
     value = t.value[b.tender[live]]
     idle = np.where(b.consortium[live], 1.0 - m.utilization[t.sector[b.tender[live]]],
                     np.where(b.is_cn[live], _idle_share(m)[np.maximum(b.cn[live], 0)], 0.0))
-    volume = np.where(b.is_cn[live], cf.VOLUME_WEIGHT + cf.IDLE_WEIGHT * idle, 0.0)
+    volume = np.where(b.is_cn[live], m.k.volume_weight + m.k.idle_weight * idle, 0.0)
     reward = learning.bid_reward(won=won[live], margin=profit[live] / value,
                                  orientation=b.orient[live], volume_value=volume)
     m.learners.propensity = learning.reinforce(
@@ -304,7 +310,7 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     mult = tech_m.ipr_multiplier(m.lever("ipr_protection"), m.uncertainty("ipr_elasticity"))
     intensity = np.where(tri, tech_m.transfer_intensity(
         dv.transfer_willingness[np.maximum(b.dv[w], 0)], m.lever("ipr_protection")), 0.0)
-    fee = np.where(tri, tech_m.licence_fee(f * price, intensity, mult), 0.0)
+    fee = np.where(tri, tech_m.licence_fee(f * price, intensity, mult, m.k.licence_rate), 0.0)
 
     # book to Chinese firms (members share by capacity)
     rows, firms, share = accounts.members(b, w)
@@ -434,7 +440,7 @@ def learn(m: TripleWinModel, q: Quarter) -> None:
     cap = np.maximum(cn.capacity, 1e-12)
     sector_frontier = sum_by(dv.sector, dv.tech, len(SECTORS)) / np.maximum(
         np.bincount(dv.sector, minlength=len(SECTORS)), 1)
-    gain = tech_m.learning(cn.tech, cn.revenue / cap)
+    gain = tech_m.learning(cn.tech, cn.revenue / cap, m.k.learning_by_doing, m.k.domestic_drift)
     k, firms, share = st.members.award, st.members.firm, st.members.share
     intensity, mult = st.intensity, st.ipr_multiplier
     w = st.rows
@@ -456,9 +462,9 @@ def learn(m: TripleWinModel, q: Quarter) -> None:
             np.array(m.k.plant_transfer), m.lever("ipr_protection")))),
         spillover=m.uncertainty("spillover_rate"), premium=1.0, multiplier=mult, tech=cn.tech,
         adjustment=m.k.spillover_adjustment)
-    gain += tech_m.rd_gain(cn.tech, cn.profit, cap)
+    gain += tech_m.rd_gain(cn.tech, cn.profit, cap, m.k.rd_share, m.k.rd_efficiency)
     cn.tech = np.clip(cn.tech + gain, 0.0, 0.99)
-    dv.tech = np.clip(dv.tech + tech_m.FRONTIER_DRIFT * (1 - dv.tech), 0.0, 0.99)
+    dv.tech = np.clip(dv.tech + m.k.frontier_drift * (1 - dv.tech), 0.0, 0.99)
 
 
 def locate(m: TripleWinModel, q: Quarter) -> None:
@@ -483,7 +489,11 @@ def locate(m: TripleWinModel, q: Quarter) -> None:
         park_labour=h.labour_cost[park], park_risk=risk, idle_share=idle,
         parks=m.lever("overseas_parks"), localization=m.lever("localization"),
         state_support=m.lever("state_support"), dev_barrier=h.barrier[plant],
-        dev_bit=h.bit[plant].astype(float), bit_effect=m.uncertainty("bit_effect"))
+        dev_bit=h.bit[plant].astype(float), bit_effect=m.uncertainty("bit_effect"),
+        risk_aversion=m.k.cn_risk_aversion, periphery_weight=m.k.periphery_weight,
+        dev_plant_return=m.k.dev_plant_return, dev_plant_fixed=m.k.dev_plant_fixed,
+        park_return=m.k.park_return, park_saving=m.k.park_saving,
+        idle_relocation=m.k.idle_relocation)
     u_park, u_dev = u_park + noise[0], u_dev + noise[1]
     go = (budget > 0) & (np.maximum(u_park, u_dev) > 0)
     to_dev = go & (u_dev > u_park)
@@ -511,7 +521,9 @@ def reputation(m: TripleWinModel, q: Quarter) -> None:
     """Phase 8: brand from campaigns, successes and failures."""
     cn, st = m.cn, q.settlement
     cn.brand = rep_m.next_brand(cn.brand, branding=m.lever("branding"), soe=cn.soe,
-                                successes=st.successes, failures=st.failures)
+                                successes=st.successes, failures=st.failures,
+                                rate=m.k.branding_rate, success_gain=m.k.success_gain,
+                                failure_loss=m.k.failure_loss)
 
 
 def respond(m: TripleWinModel, q: Quarter) -> None:
@@ -523,8 +535,7 @@ def respond(m: TripleWinModel, q: Quarter) -> None:
     cn = m.cn
     plants = cn.dev_host >= 0
     owned = sum_by(cn.dev_host[plants], cn.cap_dev[plants], h.n)
-    volume = (tendering.BASE_RATE * m.uncertainty("tender_volume") * h.size
-              * tendering.MEAN_VALUE)
+    volume = m.k.tender_rate * m.uncertainty("tender_volume") * h.size * m.k.mean_tender_value
     observed = screening.observed_pressure(
         cn_share=h.cn_share(), market_share=market, owned=owned, volume=volume,
         coordination=m.k.screening_coordination, ownership_weight=m.k.ownership_weight)

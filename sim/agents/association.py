@@ -9,6 +9,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from ..scenario.params import constant
+
 #: How much each sector's tenders depend on technical standards; the CEC's standards work makes
 #: power the sector where integration matters most (China Brief 15(18), *Internally*; F17).
 STANDARDS_WEIGHT = {"steel": 0.3, "cement": 0.3, "flat_glass": 0.3, "rail": 0.6, "power": 1.0,
@@ -17,7 +19,7 @@ STANDARDS_WEIGHT = {"steel": 0.3, "cement": 0.3, "flat_glass": 0.3, "rail": 0.6,
 
 #: Largest score penalty for bidding on foreign standards (about the value of 0.15 technology
 #: points). Calibration choice: large enough that CEC-style standards work moves power win rates.
-COMPLIANCE_PENALTY = 0.3
+COMPLIANCE_PENALTY = constant("compliance_penalty")
 
 
 class IndustrialAssociation(mesa.Agent):
@@ -39,5 +41,5 @@ class IndustrialAssociation(mesa.Agent):
 
         At most COMPLIANCE_PENALTY (power, no integration); standards work removes it.
         """
-        return (COMPLIANCE_PENALTY * self.standards_weight
+        return (self.model.k.compliance_penalty * self.standards_weight
                 * (1.0 - self.model.lever("standards_integration")))

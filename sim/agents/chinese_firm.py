@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
+from ..scenario.params import constant
+
 from ._store import array_property
 
 
@@ -99,18 +101,24 @@ class ChineseFirm(mesa.Agent):
 # --- decisions (vectorised over the firms that make them) -------------------------------------
 
 #: Markup a firm expects to earn when it considers a tender.
-EXPECTED_MARGIN = 0.12
+EXPECTED_MARGIN = constant("cn_expected_margin")
 #: Cost of preparing a bid abroad as a share of its value (SOE; SMEs pay more).
-BID_COST_SOE, BID_COST_SME = 0.02, 0.05
+BID_COST_SOE, BID_COST_SME = constant("bid_cost_soe"), constant("bid_cost_sme")
 #: Risk aversion of profit-oriented firms to expected payment losses.
-RISK_AVERSION = 4.0
+RISK_AVERSION = constant("cn_risk_aversion")
 #: Weight of idle capacity and of state direction in the utility of volume-seeking SOEs.
-IDLE_WEIGHT, VOLUME_WEIGHT, PERIPHERY_WEIGHT = 0.10, 0.04, 0.03
+IDLE_WEIGHT = constant("idle_weight")
+VOLUME_WEIGHT = constant("volume_weight")
+PERIPHERY_WEIGHT = constant("periphery_weight")
 
 
 def bid_utility(*, orientation: np.ndarray, soe: np.ndarray, idle_share: np.ndarray,
                 access: np.ndarray, expected_loss: np.ndarray, developing: np.ndarray,
-                state_support: float) -> np.ndarray:
+                state_support: float, expected_margin: float = EXPECTED_MARGIN,
+                bid_cost_soe: float = BID_COST_SOE, bid_cost_sme: float = BID_COST_SME,
+                risk_aversion: float = RISK_AVERSION, idle_weight: float = IDLE_WEIGHT,
+                volume_weight: float = VOLUME_WEIGHT,
+                periphery_weight: float = PERIPHERY_WEIGHT) -> np.ndarray:
     """Utility of bidding on a candidate tender, per unit of its value (> 0: bid).
 
     A profit-oriented firm weighs the risk-adjusted margin (the chance of getting past the entry
@@ -119,30 +127,36 @@ def bid_utility(*, orientation: np.ndarray, soe: np.ndarray, idle_share: np.ndar
     values shifting idle capacity and state direction toward the periphery, and discounts risk
     (a soft budget constraint). China Brief 15(18), *Internally*, *Location Preference*.
     """
-    bid_cost = np.where(soe, BID_COST_SOE, BID_COST_SME) * (1.0 - 0.5 * state_support)
-    margin = EXPECTED_MARGIN + IDLE_WEIGHT * idle_share
-    profit = access * margin - RISK_AVERSION * expected_loss - bid_cost
-    volume = (VOLUME_WEIGHT + IDLE_WEIGHT * idle_share + PERIPHERY_WEIGHT * developing
-              + 0.3 * (access * EXPECTED_MARGIN - bid_cost))
+    bid_cost = np.where(soe, bid_cost_soe, bid_cost_sme) * (1.0 - 0.5 * state_support)
+    margin = expected_margin + idle_weight * idle_share
+    profit = access * margin - risk_aversion * expected_loss - bid_cost
+    volume = (volume_weight + idle_weight * idle_share + periphery_weight * developing
+              + 0.3 * (access * expected_margin - bid_cost))
     return orientation * profit + (1.0 - orientation) * volume
 
 
 #: Return of a plant in a developed host before support, BIT and barrier (higher returns and
 #: payment credibility of mature markets: China Brief 15(18), *Location Preference*).
-DEV_PLANT_RETURN = 0.12
+DEV_PLANT_RETURN = constant("dev_plant_return")
 #: Fixed cost of a developed-market plant as a return penalty, before state support.
-DEV_PLANT_FIXED = 0.05
+DEV_PLANT_FIXED = constant("dev_plant_fixed")
 #: Return of a park before labour savings and support, and the return per unit of relative
 #: labour-cost saving (China Brief 15(18), *Externally*: cheaper land and labour).
-PARK_RETURN, PARK_SAVING = 0.02, 0.1
+PARK_RETURN, PARK_SAVING = constant("park_return"), constant("park_saving")
 #: Idle home capacity makes relocating it cheaper at the margin (overcapacity push).
-IDLE_RELOCATION = 0.3
+IDLE_RELOCATION = constant("idle_relocation")
 
 
 def location_utility(*, orientation: np.ndarray, labour_index: float, park_labour: np.ndarray,
                      park_risk: np.ndarray, idle_share: np.ndarray, parks: float,
                      localization: float, state_support: float, dev_barrier: np.ndarray,
-                     dev_bit: np.ndarray, bit_effect: float) -> tuple[np.ndarray, np.ndarray]:
+                     dev_bit: np.ndarray, bit_effect: float,
+                     risk_aversion: float = RISK_AVERSION,
+                     periphery_weight: float = PERIPHERY_WEIGHT,
+                     dev_plant_return: float = DEV_PLANT_RETURN,
+                     dev_plant_fixed: float = DEV_PLANT_FIXED, park_return: float = PARK_RETURN,
+                     park_saving: float = PARK_SAVING,
+                     idle_relocation: float = IDLE_RELOCATION) -> tuple[np.ndarray, np.ndarray]:
     """Utilities of a park in a developing host and of a plant in a developed host.
 
     Profit-oriented firms weigh risk-adjusted return: a park saves labour cost but carries payment
@@ -151,12 +165,12 @@ def location_utility(*, orientation: np.ndarray, labour_index: float, park_labou
     shifting idle capacity and state direction toward the periphery, and discount risk. So SOE
     reform moves investment from periphery to centre (China Brief 15(18), *Location Preference*).
     """
-    park_return = (PARK_RETURN + PARK_SAVING * (1.0 - park_labour / labour_index) + 0.04 * parks
-                   + IDLE_RELOCATION * idle_share)
-    dev_return = (DEV_PLANT_RETURN + 0.05 * localization + bit_effect * dev_bit
-                  + 0.1 * dev_barrier - DEV_PLANT_FIXED * (1.0 - 0.5 * state_support)
+    park_value = (park_return + park_saving * (1.0 - park_labour / labour_index) + 0.04 * parks
+                  + idle_relocation * idle_share)
+    dev_return = (dev_plant_return + 0.05 * localization + bit_effect * dev_bit
+                  + 0.1 * dev_barrier - dev_plant_fixed * (1.0 - 0.5 * state_support)
                   - 0.15 * dev_barrier ** 2)
-    u_park = (orientation * (park_return - RISK_AVERSION * park_risk)
-              + (1 - orientation) * (park_return + PERIPHERY_WEIGHT + 0.03))
+    u_park = (orientation * (park_value - risk_aversion * park_risk)
+              + (1 - orientation) * (park_value + periphery_weight + 0.03))
     u_dev = orientation * dev_return + (1 - orientation) * (dev_return - 0.04)
     return u_park, u_dev

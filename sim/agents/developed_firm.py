@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
+from ..scenario.params import constant
+
 from ._store import array_property
 
 
@@ -66,14 +68,15 @@ class DevelopedFirm(mesa.Agent):
 # --- decisions -----------------------------------------------------------------------------
 
 #: Markup a developed firm expects when it considers a tender.
-EXPECTED_MARGIN = 0.12
+EXPECTED_MARGIN = constant("dv_expected_margin")
 #: Cost of preparing a bid, as a share of its value.
-BID_COST = 0.02
+BID_COST = constant("dv_bid_cost")
 #: Risk aversion to expected payment losses: below a profit-oriented Chinese firm's (4), as
 #: established multinationals diversify across many markets and insure export credit.
-RISK_AVERSION = 3.0
+RISK_AVERSION = constant("dv_risk_aversion")
 
 
-def bid_utility(expected_loss: np.ndarray) -> np.ndarray:
+def bid_utility(expected_loss: np.ndarray, *, expected_margin: float = EXPECTED_MARGIN,
+                risk_aversion: float = RISK_AVERSION, bid_cost: float = BID_COST) -> np.ndarray:
     """Utility of bidding on a candidate tender, per unit of its value (> 0: bid)."""
-    return EXPECTED_MARGIN - RISK_AVERSION * expected_loss - BID_COST
+    return expected_margin - risk_aversion * expected_loss - bid_cost

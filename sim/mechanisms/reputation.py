@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..scenario.params import constant
+
 #: Brand gained per quarter at full branding intensity (SOEs; SMEs get half).
-BRANDING_RATE = 0.03
+BRANDING_RATE = constant("branding_rate")
 #: Brand gained per successful project (times the room left to grow).
-SUCCESS_GAIN = 0.004
+SUCCESS_GAIN = constant("success_gain")
 #: Brand lost per project with a major problem (times the brand there is to lose).
-FAILURE_LOSS = 0.012
+FAILURE_LOSS = constant("failure_loss")
 
 
 def problem_probability(problem_rate: float, tech: np.ndarray) -> np.ndarray:
@@ -22,8 +24,10 @@ def problem_probability(problem_rate: float, tech: np.ndarray) -> np.ndarray:
 
 
 def next_brand(brand: np.ndarray, *, branding: float, soe: np.ndarray, successes: np.ndarray,
-               failures: np.ndarray) -> np.ndarray:
+               failures: np.ndarray, rate: float = BRANDING_RATE,
+               success_gain: float = SUCCESS_GAIN,
+               failure_loss: float = FAILURE_LOSS) -> np.ndarray:
     """Brand after one quarter of campaigns, successes and failures."""
-    campaign = BRANDING_RATE * branding * np.where(soe, 1.0, 0.5) * (1.0 - brand)
-    track = SUCCESS_GAIN * successes * (1.0 - brand) - FAILURE_LOSS * failures * brand
+    campaign = rate * branding * np.where(soe, 1.0, 0.5) * (1.0 - brand)
+    track = success_gain * successes * (1.0 - brand) - failure_loss * failures * brand
     return np.clip(brand + campaign + track, 0.0, 1.0)

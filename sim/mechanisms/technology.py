@@ -13,19 +13,19 @@ import numpy as np
 from ..scenario.params import constant
 
 #: Learning by doing: technology gained per quarter at full use of capacity abroad.
-LEARNING_RATE = 0.02
+LEARNING_RATE = constant("learning_by_doing")
 #: Domestic upgrading drift per quarter (Made in China 2025).
-DOMESTIC_DRIFT = 0.002
+DOMESTIC_DRIFT = constant("domestic_drift")
 #: Licensing fee as a share of the Chinese work value in a consortium, at full transfer.
-LICENCE_RATE = 0.05
+LICENCE_RATE = constant("licence_rate")
 #: Technology gain per USD bn of R&D per USD bn of capacity.
-RD_EFFICIENCY = 0.5
+RD_EFFICIENCY = constant("rd_efficiency")
 #: Share of positive profit spent on R&D.
-RD_SHARE = 0.1
+RD_SHARE = constant("rd_share")
 #: Quarters over which the long-run spillover effect comes about (declared constant).
 SPILLOVER_ADJUSTMENT = constant("spillover_adjustment")
 #: Quarterly drift of the developed frontier.
-FRONTIER_DRIFT = 0.002
+FRONTIER_DRIFT = constant("frontier_drift")
 
 
 def ipr_multiplier(ipr: float, elasticity: float) -> float:
@@ -62,17 +62,20 @@ def transfer_gain(*, gap: np.ndarray, exposure: np.ndarray, intensity: np.ndarra
     return np.minimum(level / adjustment, np.maximum(gap, 0.0))
 
 
-def licence_fee(cn_value: np.ndarray, intensity: np.ndarray, multiplier: float) -> np.ndarray:
+def licence_fee(cn_value: np.ndarray, intensity: np.ndarray, multiplier: float,
+                rate: float = LICENCE_RATE) -> np.ndarray:
     """Fee the Chinese side pays its developed partner for the technology it uses."""
-    return LICENCE_RATE * multiplier * intensity * cn_value
+    return rate * multiplier * intensity * cn_value
 
 
-def learning(tech: np.ndarray, activity: np.ndarray) -> np.ndarray:
+def learning(tech: np.ndarray, activity: np.ndarray, rate: float = LEARNING_RATE,
+             drift: float = DOMESTIC_DRIFT) -> np.ndarray:
     """Gain from learning by doing and domestic upgrading; ``activity`` is work/capacity."""
-    return (LEARNING_RATE * np.clip(activity, 0, 1) + DOMESTIC_DRIFT) * (1.0 - tech)
+    return (rate * np.clip(activity, 0, 1) + drift) * (1.0 - tech)
 
 
-def rd_gain(tech: np.ndarray, profit: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+def rd_gain(tech: np.ndarray, profit: np.ndarray, capacity: np.ndarray,
+            share: float = RD_SHARE, efficiency: float = RD_EFFICIENCY) -> np.ndarray:
     """Gain from R&D paid out of positive profit."""
-    spend = RD_SHARE * np.maximum(profit, 0.0)
-    return RD_EFFICIENCY * spend / np.maximum(capacity, 1e-9) * (1.0 - tech)
+    spend = share * np.maximum(profit, 0.0)
+    return efficiency * spend / np.maximum(capacity, 1e-9) * (1.0 - tech)

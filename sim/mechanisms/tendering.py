@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..scenario.params import constant
+
 #: Mean tender value, USD bn (lognormal, sigma 1).
-MEAN_VALUE = 0.5
+MEAN_VALUE = constant("mean_tender_value")
 #: Tenders per quarter per unit of host size (before the tender_volume multiplier).
-BASE_RATE = 1.2
+BASE_RATE = constant("tender_rate")
 #: Sector mix of tenders in developing hosts (steel, cement, flat glass, rail, power, telecom,
 #: aviation): overcapacity sectors weigh more there.
 SECTOR_MIX_DEVELOPING = np.array([0.16, 0.14, 0.08, 0.18, 0.24, 0.14, 0.06])
@@ -46,14 +48,15 @@ class Tenders:
 
 def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
           price_weight: np.ndarray, volume: float, joint_bidding: float,
-          third_party: float) -> Tenders:
+          third_party: float, mean_value: float = MEAN_VALUE,
+          base_rate: float = BASE_RATE) -> Tenders:
     """Draw one quarter's tenders for all hosts.
 
     Counts are Poisson in host size; sector from the host kind's sector mix; value lognormal;
     minimum technology higher in developed hosts. Lever-dependent flags use fixed uniform draws
     compared with the lever (common random numbers: raising a lever only adds tenders to a set).
     """
-    counts = rng.poisson(BASE_RATE * volume * size)
+    counts = rng.poisson(base_rate * volume * size)
     host = np.repeat(np.arange(size.size), counts)
     n = host.size
     dev = developed[host]
@@ -63,7 +66,7 @@ def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
     sector = np.where(dev, np.searchsorted(cum_dv / cum_dv[-1], u_sector, side="right"),
                       np.searchsorted(cum_dg / cum_dg[-1], u_sector, side="right"))
     sector = np.minimum(sector, SECTOR_MIX_DEVELOPED.size - 1)
-    value = MEAN_VALUE * np.exp(rng.normal(-0.5, 1.0, n))
+    value = mean_value * np.exp(rng.normal(-0.5, 1.0, n))
     min_tech = np.where(dev, rng.uniform(0.45, 0.8, n), rng.uniform(0.3, 0.65, n))
     u_coord, u_tri = rng.random(n), rng.random(n)
     return Tenders(
