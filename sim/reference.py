@@ -200,6 +200,23 @@ def _assigned_names(node: ast.stmt) -> list[str]:
     return names
 
 
+def _declared_name(node: ast.stmt, name: str) -> str | None:
+    """The declared name in ``NAME = constant("name")`` (or one element of
+    ``A, B = constant("a"), constant("b")``): the module constant takes its value from a declared
+    structural constant (:data:`sim.scenario.params.CONSTANTS`)."""
+    value = getattr(node, "value", None)
+    targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
+    if isinstance(value, ast.Tuple) and targets and isinstance(targets[0], ast.Tuple):
+        names = [t.id for t in targets[0].elts if isinstance(t, ast.Name)]
+        if name in names and len(value.elts) == len(names):
+            value = value.elts[names.index(name)]
+    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id == "constant" and value.args
+            and isinstance(value.args[0], ast.Constant)):
+        return str(value.args[0].value)
+    return None
+
+
 def module_constants(module: ModuleType) -> list[Constant]:
     """UPPER_CASE numeric constants assigned at the top level of ``module``, in source order."""
     source = inspect.getsource(module)
@@ -213,6 +230,9 @@ def module_constants(module: ModuleType) -> list[Constant]:
             if not _is_numeric(value):
                 continue
             meaning = _doc_comment(lines, node.lineno) or UNDOCUMENTED
+            declared = _declared_name(node, name)
+            if declared:
+                meaning += f" Declared structural constant `{declared}` (set under `world:`)."
             out.append(Constant(module.__name__, name, value, meaning, node.lineno))
     return out
 
