@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from .mechanisms.location import JOBS_DEV, JOBS_PARK
 from .mechanisms.environment import OVERCAPACITY_MASK as _OVER
 from .scenario.params import constant
 
@@ -262,7 +261,7 @@ def compute(m: TripleWinModel) -> dict[str, float]:
         "dv_profit": c.dv_profit,
         "dv_licensing": c.dv_licensing,
         "dv_third_party_revenue": c.dv_third_party_revenue,
-        "dv_local_jobs": JOBS_DEV * float(cn.cap_dev.sum()),
+        "dv_local_jobs": m.k.jobs_dev * float(cn.cap_dev.sum()),
         "dv_barrier": float(h.barrier[dev].mean()) if dev.any() else 0.0,
         "dv_cn_share": _share(m, "dev_cn_value", "dev_awarded"),
         "dv_cn_discount": _trailing(m, "cn_discount_sum", "cn_discount_n"),
@@ -276,7 +275,7 @@ def compute(m: TripleWinModel) -> dict[str, float]:
         "dg_default_rate": c.dg_distress_value / c.dg_value if c.dg_value > 0 else 0.0,
         "dg_distress_share": _share(m, "dg_distress_value", "dg_paid"),
         "dg_lending": m.window.total("dg_lending"),
-        "dg_jobs": JOBS_PARK * float(cn.cap_park.sum()),
+        "dg_jobs": m.k.jobs_park * float(cn.cap_park.sum()),
         "dg_trilateral_projects": tri,
         "dg_distress_loss_per_project": c.trilateral_loss / tri if tri > 0 else 0.0,
         "tenders_awarded_value": _year(m, "awarded"),

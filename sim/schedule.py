@@ -75,11 +75,14 @@ def environment(m: TripleWinModel, q: Quarter) -> None:
     if m.step_index > 0:
         m.labour_index *= 1.0 + m.uncertainty("labour_cost_growth")
     initial = np.where(OVERCAPACITY_MASK, m.uncertainty("initial_utilization"),
-                       env_m.HIGH_END_UTILIZATION)
+                       m.k.high_end_utilization)
     m.utilization = env_m.home_utilization(m.uncertainty("domestic_demand"), initial,
                                            m.uncertainty("demand_sensitivity"))
     u = m.streams["environment"].random(m.cn.n)
-    m.cn.active = env_m.sme_participation(m.cn.active, m.cn.soe, u, m.lever("state_support"))
+    m.cn.active = env_m.sme_participation(m.cn.active, m.cn.soe, u, m.lever("state_support"),
+                                          entry=m.k.sme_entry,
+                                          entry_support=m.k.sme_entry_support,
+                                          leave_rate=m.k.sme_exit)
     h = m.hosts
     n_dev = int(h.developed.sum())
     h.bit = h.bit_rank < round(m.lever("bit_coverage") * n_dev)
@@ -475,7 +478,8 @@ def locate(m: TripleWinModel, q: Quarter) -> None:
     noise = 0.02 * r.gumbel(size=(2, cn.n))
     cn.cash += m.k.domestic_earnings * cn.cap_home * m.utilization[cn.sector]
     dg_idx, dev_idx = np.flatnonzero(~h.developed), np.flatnonzero(h.developed)
-    budget = loc_m.investable(cn.cash, cn.capacity) * (1 - m.uncertainty("capital_controls"))
+    budget = (loc_m.investable(cn.cash, cn.capacity, m.k.cash_threshold, m.k.invest_rate)
+              * (1 - m.uncertainty("capital_controls")))
     if dg_idx.size == 0 or dev_idx.size == 0:
         return
     park = np.where(cn.park_host >= 0, cn.park_host,
@@ -502,7 +506,8 @@ def locate(m: TripleWinModel, q: Quarter) -> None:
     blocked = to_dev & (u_block < p_block)
     to_dev &= ~blocked
     to_park = go & ~(u_dev > u_park)
-    moved = loc_m.capacity_moved(budget, cn.cap_home, idle)
+    moved = loc_m.capacity_moved(budget, cn.cap_home, idle, m.k.capacity_per_bn,
+                                 m.k.idle_move_factor, m.k.max_move)
     inv = np.where(to_dev | to_park, budget, 0.0)
     cn.cash -= inv
     cn.cap_home -= np.where(to_dev | to_park, moved, 0.0)
@@ -550,8 +555,8 @@ def respond(m: TripleWinModel, q: Quarter) -> None:
 def record(m: TripleWinModel, q: Quarter) -> None:
     """Phase 10: accrue wages and the value of upgrading, then record every metric."""
     cn, c = m.cn, m.totals
-    c.dg_wages += loc_m.JOBS_PARK * float(cn.cap_park.sum()) * m.k.wage_dg
-    c.dv_wages += loc_m.JOBS_DEV * float(cn.cap_dev.sum()) * m.k.wage_dv
+    c.dg_wages += m.k.jobs_park * float(cn.cap_park.sum()) * m.k.wage_dg
+    c.dv_wages += m.k.jobs_dev * float(cn.cap_dev.sum()) * m.k.wage_dv
     tech = float((cn.tech * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))
     if m.tech0 is None:
         m.tech0 = float((m.tech_start * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))

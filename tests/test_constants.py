@@ -22,8 +22,14 @@ BUSY = {"third_party_cooperation": 0.8, "joint_fund": 10.0, "bit_coverage": 0.5,
         "screening_threshold": 0.05, "screening_response": 2.0}
 
 
+#: Where halfway up the range would not bind within a short run, a value that does.
+BINDING = {"max_move": 0.02}
+
+
 def _other_value(name: str) -> float | int:
     """A value inside the declared range, away from the default."""
+    if name in BINDING:
+        return BINDING[name]
     p = CONSTANTS[name]
     if p.integer:
         return p.low if p.default != p.low else p.high

@@ -459,6 +459,40 @@ CONSTANTS: dict[str, Param] = {
         _const("failure_loss", 0.012, 0.0, 0.1, "brand per project",
                "Brand lost per project with a major problem, times the brand there is.",
                "Assumption"),
+        # --- investment, location and jobs (sim.mechanisms.location) ---
+        _const("capacity_per_bn", 0.12, 0.01, 1.0, "USD bn of quarterly output per USD bn",
+               "Capacity moved abroad per USD bn invested (before the idle-equipment bonus).",
+               "Assumption"),
+        _const("cash_threshold", 0.15, 0.0, 1.0, "share of capacity",
+               "A firm invests when its cash exceeds this share of its capacity.", "Assumption"),
+        _const("invest_rate", 0.5, 0.0, 1.0, "share of excess cash",
+               "Share of the cash above the threshold a firm puts into one investment.",
+               "Assumption"),
+        _const("max_move", 0.2, 0.0, 1.0, "share of home capacity",
+               "Largest share of home capacity one investment can move.", "Assumption"),
+        _const("idle_move_factor", 2.0, 0.0, 5.0, "per unit of idle share",
+               "Idle equipment is cheaper to move: capacity moved per USD bn rises by this "
+               "factor times the firm's idle share.",
+               "Assumption; China Brief 15(18), *International Industrial Capacity "
+               "Cooperation*"),
+        _const("jobs_park", 20000, 0, 100000, "jobs per USD bn of quarterly output",
+               "Jobs at Chinese parks and plants in developing hosts (labour-intensive).",
+               "Assumption"),
+        _const("jobs_dev", 6000, 0, 50000, "jobs per USD bn of quarterly output",
+               "Jobs at Chinese plants in developed hosts.",
+               "Calibration: CRRC Springfield, about USD 100 m a year and a few hundred jobs "
+               "(F14)"),
+        # --- home economy (sim.mechanisms.environment) ---
+        _const("high_end_utilization", 0.85, 0.5, 1.0, "share 0-1",
+               "Home utilisation of the high-end sectors at PMI 50.", "Assumption"),
+        _const("sme_entry", 0.02, 0.0, 0.5, "probability per quarter",
+               "Hazard that an SME at home goes abroad without state support.", "Assumption"),
+        _const("sme_entry_support", 0.15, 0.0, 0.5, "probability per quarter",
+               "Extra hazard of going abroad per unit of state support.",
+               "Assumption; China Brief 15(18), *Internally*"),
+        _const("sme_exit", 0.06, 0.0, 0.5, "probability per quarter",
+               "Hazard that an SME abroad comes home without state support (state support "
+               "lowers it).", "Assumption"),
         # --- tenders ---
         _const("mean_tender_value", 0.5, 0.05, 5.0, "USD bn",
                "Mean tender value (lognormal, sigma 1).",
