@@ -101,7 +101,7 @@ def tender(m: TripleWinModel, q: Quarter) -> None:
     h = m.hosts
     q.tenders = tendering.issue(
         m.streams["tendering"], size=h.size, developed=h.developed, price_weight=h.price_weight,
-        volume=m.uncertainty("tender_volume"), joint_bidding=m.lever("joint_bidding"),
+        volume=m.uncertainty("tender_volume"),
         third_party=m.lever("third_party_cooperation"), mean_value=m.k.mean_tender_value,
         base_rate=m.k.tender_rate)
 

@@ -33,7 +33,6 @@ class Tenders:
     min_tech: np.ndarray
     price_weight: np.ndarray
     developed: np.ndarray  # bool: host is developed
-    coordinated: np.ndarray  # bool: an association merges Chinese bids here
     trilateral_open: np.ndarray  # bool: open to trilateral consortia
     u_payment: np.ndarray  # uniform draws for payment distress
     u_problem: np.ndarray  # uniform draws for implementation problems
@@ -47,8 +46,7 @@ class Tenders:
 
 
 def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
-          price_weight: np.ndarray, volume: float, joint_bidding: float,
-          third_party: float, mean_value: float = MEAN_VALUE,
+          price_weight: np.ndarray, volume: float, third_party: float, mean_value: float = MEAN_VALUE,
           base_rate: float = BASE_RATE) -> Tenders:
     """Draw one quarter's tenders for all hosts.
 
@@ -68,11 +66,13 @@ def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
     sector = np.minimum(sector, SECTOR_MIX_DEVELOPED.size - 1)
     value = mean_value * np.exp(rng.normal(-0.5, 1.0, n))
     min_tech = np.where(dev, rng.uniform(0.45, 0.8, n), rng.uniform(0.3, 0.65, n))
-    u_coord, u_tri = rng.random(n), rng.random(n)
+    # the first of these draws once decided coordination; associations decide that now (phase
+    # 3), and the draw is kept so that every later draw of the stream stays where it was
+    _, u_tri = rng.random(n), rng.random(n)
     return Tenders(
         host=host, sector=sector.astype(np.int64), value=value, min_tech=min_tech,
         price_weight=price_weight[host], developed=dev,
-        coordinated=u_coord < joint_bidding, trilateral_open=u_tri < third_party,
+        trilateral_open=u_tri < third_party,
         u_payment=rng.random(n), u_problem=rng.random(n), u_partner=rng.random(n),
         u_willing=rng.random(n),
         # rows come host by host, so a stable sort by sector alone (a radix sort of 8-bit keys)
