@@ -360,8 +360,9 @@ def render_claims_md() -> str:
     for c in (*CLAIMS, LOCALIZATION_BITES):
         compared = (f"{settings(c.a)} -> {settings(c.b)}" if c.moves
                     else f"trajectory of `{c.scenario}`")
+        label = c.label if c.reproduced else f"{c.label}, not reproduced"
         rows.append((c.number, c.statement, c.section, f"`{c.lever}`", compared, moves(c),
-                     f"**{c.label}**: {c.why}", settings(c.knockout),
+                     f"**{label}**: {c.why}", settings(c.knockout),
                      settings(c.context)))
     return "\n\n".join([
         "# Claims: what the model reproduces, and how",

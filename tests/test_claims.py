@@ -74,8 +74,13 @@ def test_knockouts_switch_declared_mechanisms() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("claim", ALL_CLAIMS, ids=_id)
 def test_claim_holds(claim: Claim) -> None:
-    """The claim's moves and contrasts hold (95% interval on the stated side of zero)."""
+    """The claim's moves and contrasts hold (95% interval on the stated side of zero); a claim
+    labelled not reproduced must indeed fail somewhere (else its label is stale)."""
     effects = evaluate(claim)
+    if not claim.reproduced:
+        assert not all(e.holds for e in effects), (
+            f"claim {claim.number} is labelled not reproduced but holds: relabel it")
+        return
     failed = [e.text() for e in effects if not e.holds]
     assert not failed, f"claim {claim.number} ({claim.label}): " + "; ".join(failed)
 
@@ -92,15 +97,18 @@ def test_emergent_claim_goes_when_knocked_out(claim: Claim) -> None:
 
 @pytest.mark.slow
 def test_claim_04_triple_win_against_no_cooperation() -> None:
-    """Claim 4, second half: against the no-cooperation reference, third-party cooperation is
-    where the triple win appears: each group's paired gain difference has its 95% CI above 0."""
+    """Claim 4, second half: against the no-cooperation reference, third-party cooperation
+    raises the gains of developed and developing countries (95% CI above 0). China's gain is not
+    reproduced: with learned markups and the spillover rate read as an elasticity, its paired
+    difference has an interval around zero (about -0.8, -3.8 to +2.3), so no triple win; the
+    test checks that this stays so until the claim is relabelled."""
     ref = load_scenario(SCENARIOS / "no-cooperation.yaml")
     c = compare(ref, with_levers(ref, third_party_cooperation=1.0),
                 replications=BY_NUMBER[4].replications, seed=SEED)
-    for g in ("gain_developed", "gain_developing", "gain_china"):
+    for g in ("gain_developed", "gain_developing"):
         d = c.metrics[g]
         assert d["ci_low"] > 0, (g, d)
-    assert c.verdict["triple_win"]
+    assert not c.verdict["triple_win"], "the triple win now appears: update claim 4's label"
 
 
 def test_directions_are_signs() -> None:
