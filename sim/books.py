@@ -75,8 +75,12 @@ class Flows:
     cn_discount_sum: float = 0.0
     #: Number of such contested Chinese wins (count).
     cn_discount_n: float = 0.0
-    #: Chinese-financed value of projects won in developing hosts.
+    #: New policy-bank loans on projects won in developing hosts.
     dg_lending: float = 0.0
+    #: New loans of all lenders on projects in developing hosts.
+    dg_loans: float = 0.0
+    #: Value of tied (policy-bank financed) projects awarded.
+    dg_tied_value: float = 0.0
     #: Tenders that drew at least one separate Chinese bid before any merging (count).
     tenders_with_cn: float = 0.0
     #: Separate Chinese bids as hosts receive them, a consortium counting once (count).
@@ -85,6 +89,9 @@ class Flows:
     dg_priced_out: float = 0.0
     #: Developing-host value not awarded (priced out) or cancelled after award (price).
     dg_cancelled: float = 0.0
+    #: Work done by developing-country firms in developing hosts: their own contracts and the
+    #: work subcontracted to them.
+    dg_local_value: float = 0.0
 
 
 @dataclass(slots=True)
@@ -107,8 +114,11 @@ class Totals:
     dg_value: float = 0.0
     #: Price of developing-host projects in payment distress.
     dg_distress_value: float = 0.0
-    #: Developing hosts' procurement surplus: quality value - price - distress losses.
-    dg_surplus: float = 0.0
+    #: Developing hosts' procurement surplus: quality value - price.
+    dg_procurement: float = 0.0
+    #: Value lost in payment distress on developing-host projects (contractors' and the joint
+    #: fund's write-offs).
+    dg_distress_cost: float = 0.0
     #: Developed hosts' procurement surplus: quality value - price.
     dv_host_surplus: float = 0.0
     #: Trilateral projects won in developing hosts (count).
@@ -135,6 +145,24 @@ class Totals:
     dv_awarded: float = 0.0
     #: Developing-host value not awarded (no bid under the reserve price) or cancelled.
     dg_cancelled: float = 0.0
+    #: Revenue of developing-country firms (own contracts and subcontracted work).
+    dg_local_revenue: float = 0.0
+    #: Profit of developing-country firms, after their part of distress losses.
+    dg_local_profit: float = 0.0
+    #: Wages paid by developing-country firms.
+    dg_local_wages: float = 0.0
+    #: Interest developing hosts paid on project loans.
+    dg_interest: float = 0.0
+    #: Interest received by the Chinese policy banks.
+    policy_interest: float = 0.0
+    #: Interest received by the joint funds.
+    fund_interest: float = 0.0
+    #: Loans the policy banks wrote off on distressed projects.
+    policy_writeoff: float = 0.0
+    #: Loans the joint funds wrote off on distressed projects.
+    fund_writeoff: float = 0.0
+    #: Loans all lenders wrote off on distressed projects (a relief to the hosts).
+    loan_writeoff: float = 0.0
 
 
 FLOW_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Flows))
@@ -212,10 +240,18 @@ class Settlement:
     successes: np.ndarray
     #: Projects with implementation problems per Chinese firm (shares of projects).
     failures: np.ndarray
-    #: New Chinese-financed debt per host, USD bn.
-    new_finance: np.ndarray
+    #: New loans per lender (rows: policy banks, joint funds, multilateral lenders) and project,
+    #: USD bn.
+    loans: np.ndarray
+    #: Loans written off on distressed projects, per lender and project, USD bn.
+    loan_losses: np.ndarray
     #: Chinese revenue done with home capacity, per sector, USD bn.
     home_work: np.ndarray
+    #: Share of each project's work sourced from local firms (planned share x what local
+    #: capacity could take).
+    local_share: np.ndarray
+    #: Paid to local firms for subcontracted work per project, USD bn.
+    local_pay: np.ndarray
 
 
 @dataclass(slots=True)
@@ -228,12 +264,20 @@ class Quarter:
     flow: Flows = field(default_factory=Flows)
     #: Tenders issued (phase 2).
     tenders: Tenders | None = None
+    #: Debt service over government revenue per host at the start of the quarter (phase 1).
+    service_ratio: np.ndarray | None = None
     #: Chance of payment distress per host (phase 3).
     p_distress: np.ndarray | None = None
     #: Standards-compliance gap per sector from the associations' work (phase 3).
     compliance_gap: np.ndarray | None = None
     #: Unit cost of each Chinese firm (phase 3).
     unit_cost: np.ndarray | None = None
+    #: Local subcontract price per (host, sector) cell, per unit of tender value (phase 3).
+    local_price: np.ndarray | None = None
+    #: Unit cost of every bid row before local sourcing (phase 3).
+    own_cost: np.ndarray | None = None
+    #: Share of work each bid row plans to source locally (phase 3).
+    local_share: np.ndarray | None = None
     #: All bids (phase 3).
     bids: Bids | None = None
     #: Markup of every bid row (0 for dead rows) (phase 3).

@@ -243,6 +243,43 @@ CLAIMS: tuple[Claim, ...] = (
         moves=(("cn_sme_abroad", UP),),
     ),
     Claim(
+        15, "Local content",
+        "Local content up: developing-country firms' revenue, share and technology up; Chinese "
+        "share of contracts in developing hosts down; projects somewhat dearer.",
+        "Closing paragraphs (local workers and communities); *With Developing Countries*",
+        "local_content", "emergent",
+        "Winners price in the local sourcing the host's enforced rule asks for (local firms are "
+        "dearer than Chinese ones), local firms get the work, learn by doing and from the "
+        "winners they work for; hosts tighten enforcement when they see the rule unmet. "
+        "Knock-out: hosts never enforce the rule (enforcement 0): the lever is words only.",
+        a={"local_content": 0.0}, b={"local_content": 0.6},
+        moves=(("dg_local_revenue", UP), ("dg_local_share", UP), ("dg_local_tech", UP),
+               ("dg_cn_share", DOWN), ("dg_price_ratio", UP)),
+        knockout={"local_enforcement_base": 0.0, "local_enforcement_rate": 0.0},
+        knockout_effects=("dg_local_revenue", "dg_local_share", "dg_local_tech", "dg_cn_share",
+                          "dg_price_ratio"),
+        replications=10,
+    ),
+    Claim(
+        16, "Policy-bank lending without discipline",
+        "Policy-bank lending up without discipline: more infrastructure at first, then more "
+        "debt and distress (boom then bust); with lending discipline up, less distress per "
+        "project.",
+        "*With Developing Countries* (lobbying hosts to fund infrastructure); *Location "
+        "Preference* (debt insolvency); FACTS F22, F25",
+        "policy_bank_lending", "emergent",
+        "A host's debt is the sum of its loans; debt service against revenue decides payment "
+        "distress; distress writes loans down and lenders and hosts pull back. Here the final "
+        "debt and distress per project; the boom first and its turn, and discipline, are tested "
+        "in tests/test_claims_local_lending.py. Knock-out: distress does not depend on debt "
+        "service (debt_service_weight and debt_overhang 0).",
+        a={"policy_bank_lending": 20.0}, b={"policy_bank_lending": 100.0},
+        moves=(("dg_debt_to_gdp", UP), ("dg_default_rate", UP)),
+        knockout={"debt_service_weight": 0.0, "debt_overhang": 0.0},
+        knockout_effects=("dg_default_rate",),
+        replications=10,
+    ),
+    Claim(
         17, "Backlash with constant screening",
         "Backlash: with every screening parameter constant over the run, a rising Chinese share "
         "in developed hosts triggers screening and the share rises, then falls.",
@@ -279,6 +316,25 @@ CLAIMS: tuple[Claim, ...] = (
 
 #: The claims by number.
 BY_NUMBER: dict[int, Claim] = {c.number: c for c in CLAIMS}
+
+#: Claim 16's second half: at high policy-bank lending, discipline means less distress per
+#: project and less debt (lenders stop where the debt rule says).
+LENDING_DISCIPLINE = Claim(
+    16, "Lending discipline",
+    "With policy-bank lending high, lending discipline up: less distress per project and less "
+    "debt.",
+    "*Location Preference* (debt insolvency); IMF-World Bank LIC DSF 2018", "lending_discipline",
+    "emergent",
+    "Disciplined lenders cut credit as a host's debt service passes the DSF thresholds, so debt "
+    "service and with it distress stay lower. Knock-out: distress does not depend on debt "
+    "service.",
+    a={"lending_discipline": 0.0}, b={"lending_discipline": 1.0},
+    context={"policy_bank_lending": 100.0},
+    moves=(("dg_debt_to_gdp", DOWN), ("dg_default_rate", DOWN)),
+    knockout={"debt_service_weight": 0.0, "debt_overhang": 0.0},
+    knockout_effects=("dg_default_rate",),
+    replications=12,
+)
 
 #: Claim 11's second half, a trajectory of the localization-ban scenario: jobs at Chinese
 #: plants in developed hosts grow less over 2020-24 than over 2015-19 once screening bites;

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from .mechanisms.local import JOBS_LOCAL
 from .mechanisms.environment import OVERCAPACITY_MASK as _OVER
 from .scenario.params import constant
 
@@ -127,8 +128,8 @@ _DECL = [
            "Share of developing-host project value awarded in the trailing year that fell into "
            "payment distress.", "developing", False),
     Metric("dg_lending", "Chinese project lending", "USD bn per year",
-           "Chinese-financed value of projects won in developing hosts over the trailing year.",
-           "developing"),
+           "New Chinese policy-bank loans on projects won in developing hosts over the trailing "
+           "year.", "developing"),
     Metric("dg_jobs", "Jobs at Chinese parks", "jobs",
            "Jobs at Chinese plants and parks in developing hosts.", "developing", True),
     Metric("dg_trilateral_projects", "Trilateral projects", "projects, cumulative",
@@ -141,13 +142,34 @@ _DECL = [
            "Cumulative value of developing-host tenders that drew bids but were not awarded (no "
            "bid under the host's reserve price; budget) and of awarded projects the host "
            "cancelled when they went bad (price).", "developing", False),
+    Metric("dg_local_revenue", "Local firms' revenue", "USD bn, cumulative",
+           "Cumulative revenue of developing-country firms: their own contracts at home and the "
+           "work foreign winners subcontract to them.", "developing", True),
+    Metric("dg_local_share", "Local share of work", "share 0-1",
+           "Share of value awarded in developing hosts that developing-country firms do (own "
+           "contracts and subcontracted work), trailing year.", "developing"),
+    Metric("dg_local_tech", "Local firms' technology", "index 0-1",
+           "Capacity-weighted mean technology of developing-country firms.", "developing", True),
+    Metric("dg_local_jobs", "Jobs at local firms", "jobs",
+           "Jobs at developing-country firms this quarter (their work times jobs per USD bn).",
+           "developing", True),
+    Metric("dg_debt_to_gdp", "Debt / GDP", "debt/GDP",
+           "Mean public debt over annual GDP of developing hosts: their initial stock plus the "
+           "outstanding loans that financed projects.", "developing", False),
+    Metric("dg_debt_service", "Debt service / revenue", "share of revenue",
+           "Mean debt service (principal and interest) over government revenue of developing "
+           "hosts this quarter; the IMF-WB DSF thresholds are 14-23%.", "developing", False),
+    Metric("dg_tied_value", "Tied financed projects", "USD bn per year",
+           "Value of projects awarded in the trailing year that hosts tendered with tied "
+           "policy-bank credit.", "developing"),
     Metric("gain_developed", "Gain: developed countries", "USD bn, cumulative",
            "Developed firms' profit (incl. consortium shares and licensing) + wages at Chinese "
            "plants in developed hosts + procurement surplus of developed hosts - their half of "
            "joint-fund losses.", "gain", True),
     Metric("gain_developing", "Gain: developing countries", "USD bn, cumulative",
            "Quality-weighted value of delivered projects - price paid - value lost in payment "
-           "distress + wages at Chinese parks and plants.", "gain", True),
+           "distress + wages at Chinese parks and at local firms + local firms' profit.", "gain",
+           True),
     Metric("gain_china", "Gain: China", "USD bn, cumulative",
            "Overseas profit (after distress losses and licensing) + value of technology upgrading "
            "+ value of idle overcapacity put to work - China's half of joint-fund losses.", "gain",
@@ -156,6 +178,49 @@ _DECL = [
            "Value of all tenders awarded over the trailing year, in every host: the size of the "
            "model's international contracting market.", "mechanism"),
 ]
+
+#: The parts of each gain: (gain, part, label, meaning). The parts of a gain add up to it exactly
+#: (:func:`gains` computes each gain as the sum of its parts); docs/ODD.md section 7.10.
+GAIN_PARTS: tuple[tuple[str, str, str, str], ...] = (
+    ("gain_developed", "firms", "developed firms' profit",
+     "Developed firms' profit at home and in third markets, consortium shares and licensing "
+     "fees (it can fall while the developed countries gain)."),
+    ("gain_developed", "wages", "wages at Chinese plants",
+     "Wages at Chinese plants and subsidiaries in developed hosts."),
+    ("gain_developed", "procurement", "developed hosts' procurement surplus",
+     "Quality value of projects in developed hosts minus the price paid (cheaper or better "
+     "projects for their governments)."),
+    ("gain_developed", "fund", "developed side's joint-fund result",
+     "Half the joint funds' interest income minus half their loan write-offs and half the "
+     "distress losses they absorb."),
+    ("gain_developing", "surplus", "developing hosts' procurement surplus",
+     "Quality value of projects in developing hosts minus the price paid."),
+    ("gain_developing", "distress", "value lost in payment distress",
+     "Minus the written-off value of distressed projects in developing hosts."),
+    ("gain_developing", "local_firms", "local firms' profit",
+     "Profit of developing-country firms (own contracts and subcontracted work) after their "
+     "part of distress losses."),
+    ("gain_developing", "wages", "wages in developing hosts",
+     "Wages at Chinese parks and plants in developing hosts and at local firms."),
+    ("gain_developing", "debt", "cost of project loans",
+     "Minus the interest developing hosts pay on project loans, plus the loans written off in "
+     "distress (a relief)."),
+    ("gain_china", "profit", "Chinese overseas profit",
+     "Overseas profit of Chinese firms after distress losses and licensing fees."),
+    ("gain_china", "technology", "value of technology upgrading",
+     "tech_value x capacity x the rise of Chinese technology, accrued each quarter."),
+    ("gain_china", "capacity", "idle capacity put to work",
+     "IDLE_VALUE x overseas work done with otherwise idle home overcapacity."),
+    ("gain_china", "lending", "policy banks' result",
+     "Interest the Chinese policy banks earn minus the loans they write off."),
+    ("gain_china", "fund", "China's joint-fund result",
+     "Half the joint funds' interest income minus half their loan write-offs and half the "
+     "distress losses they absorb."),
+)
+_UNITS = {"gain_developed": "developed countries", "gain_developing": "developing countries",
+          "gain_china": "China"}
+_DECL += [Metric(f"{g}_{part}", f"Gain part, {_UNITS[g]}: {label}", "USD bn, cumulative",
+                 f"Part of {g}. {meaning}", "gain") for g, part, label, meaning in GAIN_PARTS]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _DECL}
 
@@ -208,22 +273,43 @@ def _share_of_rest(m: TripleWinModel, part: str, part_sub: str, whole: str,
     return min(1.0, max(0.0, (_year(m, part) - _year(m, part_sub)) / d)) if d > 1e-12 else 0.0
 
 
-def gains(m: TripleWinModel) -> dict[str, float]:
-    """The three welfare indices of the verdict (cumulative, USD bn). One place, documented in
-    docs/ODD.md (submodel *Outcomes*)."""
+def gain_parts(m: TripleWinModel) -> dict[str, float]:
+    """The parts of the three gains (cumulative, USD bn), named ``<gain>_<part>`` as in
+    :data:`GAIN_PARTS`. The one place their formulas live; docs/ODD.md section 7.10."""
     c = m.totals
-    half_fund = 0.5 * c.fund_loss
+    half_fund = 0.5 * (c.fund_loss + c.fund_writeoff - c.fund_interest)
     return {
-        "gain_developed": c.dv_profit + c.dv_wages + c.dv_host_surplus - half_fund,
-        "gain_developing": c.dg_surplus + c.dg_wages,
-        "gain_china": (c.cn_overseas_profit + c.tech_value
-                       + m.k.idle_value * c.idle_put_to_work - half_fund),
+        "gain_developed_firms": c.dv_profit,
+        "gain_developed_wages": c.dv_wages,
+        "gain_developed_procurement": c.dv_host_surplus,
+        "gain_developed_fund": -half_fund,
+        "gain_developing_surplus": c.dg_procurement,
+        "gain_developing_distress": -c.dg_distress_cost,
+        "gain_developing_local_firms": c.dg_local_profit,
+        "gain_developing_wages": c.dg_wages + c.dg_local_wages,
+        "gain_developing_debt": c.loan_writeoff - c.dg_interest,
+        "gain_china_profit": c.cn_overseas_profit,
+        "gain_china_technology": c.tech_value,
+        "gain_china_capacity": m.k.idle_value * c.idle_put_to_work,
+        "gain_china_lending": c.policy_interest - c.policy_writeoff,
+        "gain_china_fund": -half_fund,
     }
+
+
+def gains(m: TripleWinModel) -> dict[str, float]:
+    """The three welfare indices of the verdict (cumulative, USD bn), each the sum of its parts
+    (:func:`gain_parts`, in the order of :data:`GAIN_PARTS`), followed by the parts."""
+    parts = gain_parts(m)
+    out = {g: 0.0 for g in _UNITS}
+    for g, part, _label, _meaning in GAIN_PARTS:
+        out[g] += parts[f"{g}_{part}"]
+    out.update(parts)
+    return out
 
 
 def compute(m: TripleWinModel) -> dict[str, float]:
     """Every metric at the end of the current step."""
-    cn, h, c, q = m.cn, m.hosts, m.totals, m.latest_quarter
+    cn, h, c, q, lf = m.cn, m.hosts, m.totals, m.latest_quarter, m.dg
     cap = cn.capacity
     total_cap = max(float(cap.sum()), 1e-12)
     over = _OVER[cn.sector]
@@ -280,6 +366,14 @@ def compute(m: TripleWinModel) -> dict[str, float]:
         "dg_distress_loss_per_project": c.trilateral_loss / tri if tri > 0 else 0.0,
         "tenders_awarded_value": _year(m, "awarded"),
         "dg_cancelled": c.dg_cancelled,
+        "dg_local_revenue": c.dg_local_revenue,
+        "dg_local_share": _share(m, "dg_local_value", "dg_paid"),
+        "dg_local_tech": float((lf.tech * lf.capacity).sum() / max(float(lf.capacity.sum()),
+                                                                    1e-12)) if lf.n else 0.0,
+        "dg_local_jobs": JOBS_LOCAL * float(lf.revenue.sum()),
+        "dg_debt_to_gdp": float(h.debt[~dev].mean()) if (~dev).any() else 0.0,
+        "dg_debt_service": float(q.service_ratio[~dev].mean()) if (~dev).any() else 0.0,
+        "dg_tied_value": m.window.total("dg_tied_value"),
     }
     out.update(gains(m))
     return out

@@ -23,9 +23,13 @@ from .agents import (
     ChineseFirms,
     DevelopedFirm,
     DevelopedFirms,
+    DevelopingFirm,
+    DevelopingFirms,
     HostEconomies,
     HostEconomy,
     IndustrialAssociation,
+    Lender,
+    Lenders,
 )
 from .scenario.params import (
     CONSTANTS,
@@ -37,6 +41,9 @@ from .scenario.params import (
     UNCERTAINTIES,
     WORLD,
 )
+from .mechanisms import lending as lending_m
+from .mechanisms import local as local_m
+from .mechanisms import tendering as tendering_m
 from .scenario.schema import value_at
 from .streams import make_streams
 
@@ -50,8 +57,16 @@ DV_TECH = 0.86
 #: Mean market size of a developed and a developing host (tenders per quarter / BASE_RATE):
 #: with the defaults about 250 tenders a quarter, 40% of the value in developed hosts (ENR, F9).
 DEV_HOST_SIZE, DG_HOST_SIZE = 10.4, 4.2
-#: Quarterly GDP per unit of host size, USD bn (tender value is a small share of GDP).
-DEV_GDP_PER_SIZE, DG_GDP_PER_SIZE = 400.0, 25.0
+#: Mean technology of developing-country firms at the start (low: below Chinese firms' about
+#: 0.5-0.6), assumption.
+DG_TECH = 0.35
+#: Mean capacity of a developing-country firm, USD bn of output per quarter (a mid-sized local
+#: contractor, about USD 1 bn a year), assumption.
+DG_CAPACITY = 0.25
+#: Quarterly GDP per unit of host size, USD bn (tender value is a small share of GDP). The
+#: developing hosts stand for the borrowers of project lending: with the default 30 hosts their
+#: GDP is about USD 1.9 trn a year, Sub-Saharan Africa's (World Bank, 2019); calibration.
+DEV_GDP_PER_SIZE, DG_GDP_PER_SIZE = 400.0, 3.75
 
 
 class TripleWinModel(mesa.Model):
@@ -140,7 +155,6 @@ class TripleWinModel(mesa.Model):
             0.02)
         offset = np.where(dev, -1.0, r.normal(0.0, 0.15, n_h))
         self.debt_offset = np.where(dev, 0.0, r.lognormal(-0.1, 0.45, n_h))
-        self.project_debt = np.zeros(n_h)
         self.hosts = HostEconomies(
             developed=dev, size=size,
             price_weight=np.where(dev, r.uniform(0.4, 0.6, n_h), r.uniform(0.45, 0.75, n_h)),
@@ -186,6 +200,33 @@ class TripleWinModel(mesa.Model):
             transfer_willingness=r.uniform(0.2, 0.8, n_dv),
         )
 
+        # developing-country firms: drawn from their own stream, so that adding them leaves
+        # every other agent's initial draw unchanged
+        rl = self.streams["local"]
+        per = int(w["dg_firms_per_host"])
+        dg_hosts = np.flatnonzero(~dev)
+        home = np.repeat(dg_hosts, per)
+        n_dg = home.size
+        mix = np.cumsum(tendering_m.SECTOR_MIX_DEVELOPING)
+        dg_sector = np.minimum(np.searchsorted(mix / mix[-1], rl.random(n_dg), side="right"),
+                               len(SECTORS) - 1).astype(np.int64)
+        self.dg = DevelopingFirms(
+            home=home, sector=dg_sector,
+            tech=np.clip(DG_TECH + rl.normal(0, 0.05, n_dg), 0.05, 0.9),
+            capacity=DG_CAPACITY * rl.lognormal(-0.125, 0.5, n_dg),
+            base_cost=local_m.unit_cost(DV_UNIT_COST, self.hosts.labour_cost[home])
+            * rl.uniform(0.95, 1.05, n_dg),
+            cash=np.zeros(n_dg), partner=np.full(n_dg, -1),
+        )
+        self.local_enforcement = np.where(dev, 0.0, float(self.k.local_enforcement_base))
+
+        # lenders: the Chinese policy banks, the joint funds, the multilateral lenders
+        self.lenders = Lenders(
+            rate=np.array(lending_m.RATES), tenor=np.array(lending_m.TENORS, dtype=float),
+            willingness=np.ones(3), exposure=np.zeros((3, n_h)), lent=np.zeros(3),
+            written_off=np.zeros(3), repaid=np.zeros(3))
+        self.unused_credit = 0.0  # policy-bank credit not drawn last quarter, USD bn
+
         # Mesa agents: thin views on the arrays, grouped in AgentSets
         for i in range(n_h):
             HostEconomy(self, i)
@@ -193,13 +234,17 @@ class TripleWinModel(mesa.Model):
             ChineseFirm(self, i)
         for i in range(n_dv):
             DevelopedFirm(self, i)
+        for i in range(n_dg):
+            DevelopingFirm(self, i)
+        for i in range(self.lenders.n):
+            Lender(self, i)
         for s, name in enumerate(SECTORS):
             IndustrialAssociation(self, s, name)
         self.associations = self.agents_by_type[IndustrialAssociation]
         # markup propensities of every kind of bidder, by situation (modified Roth-Erev)
         k = self.k
         self.learners = learning.Learners.create(
-            {"cn": n_cn, "dv": n_dv, "assoc": len(SECTORS)},
+            {"cn": n_cn, "dv": n_dv, "assoc": len(SECTORS), "dg": self.dg.n},
             learning.markup_grid(k.markup_max, k.markup_step), initial=k.initial_propensity,
             customary=k.customary_markup, spread=k.prior_spread)
 
@@ -209,6 +254,9 @@ class TripleWinModel(mesa.Model):
         self.tech0 = None  # capacity-weighted Chinese technology at the start, set on record
         self.window = Window(4)  # flows of the trailing year
         self.host_window: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=4)
+        self.local_window: deque[np.ndarray] = deque(maxlen=4)  # local work per host
+        # distressed and all project value per host, trailing year
+        self.distress_window: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=4)
         self.totals = Totals()  # running totals since the start
         self.latest_quarter: Quarter | None = None  # the record of the latest quarter
         self.latest: dict[str, float] = {}

@@ -345,7 +345,7 @@ def fill_blocks(text: str, level: int = 3) -> str:
 
 def render_claims_md() -> str:
     """The whole of docs/claims.md: the claims table of :mod:`sim.claims`."""
-    from .claims import CLAIMS, LOCALIZATION_BITES, UP
+    from .claims import CLAIMS, LENDING_DISCIPLINE, LOCALIZATION_BITES, UP
 
     def moves(c) -> str:
         parts = [f"`{m}` {'up' if d == UP else 'down'}" for m, d in c.moves]
@@ -357,7 +357,7 @@ def render_claims_md() -> str:
         return ", ".join(f"`{k}` {v:g}" for k, v in d.items()) or "-"
 
     rows = []
-    for c in (*CLAIMS, LOCALIZATION_BITES):
+    for c in (*CLAIMS, LOCALIZATION_BITES, LENDING_DISCIPLINE):
         compared = (f"{settings(c.a)} -> {settings(c.b)}" if c.moves
                     else f"trajectory of `{c.scenario}`")
         label = c.label if c.reproduced else f"{c.label}, not reproduced"

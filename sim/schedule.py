@@ -2,15 +2,22 @@
 order is set; :meth:`sim.model.TripleWinModel.step` loops over :data:`PHASES`.
 
 1. environment   domestic demand and utilisation, labour cost, SME participation, BITs, host risk
-2. tendering     host economies issue tenders                       (mechanisms.tendering)
+                 and debt service                                    (mechanisms.lending)
+2. tendering     host economies issue tenders; tied projects on policy-bank credit
+                                                                     (mechanisms.tendering)
 3. bids          firms choose tenders; associations merge Chinese bids; trilateral consortia;
-                 markups and prices                                  (agents.*, mechanisms.bidding)
+                 local firms bid at home; local sourcing priced in; markups and prices
+                                                                     (agents.*, mechanisms.bidding,
+                                                                      mechanisms.local)
 4. award         best score per tender, vectorised                   (mechanisms.award)
-5. payment       revenue, cost, payment distress, joint fund, licensing (mechanisms.finance)
-6. technology    learning, transfer, R&D                             (mechanisms.technology)
-7. location      parks in developing hosts, plants in developed hosts (mechanisms.location)
+5. payment       revenue, cost, local subcontracts, payment distress, joint fund, loans,
+                 licensing                      (mechanisms.finance, accounts, local, lending)
+6. technology    learning, transfer, R&D; local firms learn          (mechanisms.technology)
+7. location      parks in developing hosts, plants in developed hosts; local firms invest and
+                 partner                                             (mechanisms.location)
 8. reputation    brand from campaigns, successes and failures        (mechanisms.reputation)
-9. hosts         screening by developed hosts, debt of developing hosts (agents.host_economy)
+9. hosts         screening by developed hosts; local-content enforcement; lenders respond,
+                 loans amortise                 (agents.host_economy, mechanisms.local, lending)
 10. record       every metric of sim.metrics                         (sim.metrics)
 
 Each phase is a function ``phase(model, quarter)``: agent state lives in the model's arrays; what
@@ -29,7 +36,9 @@ import numpy as np
 
 from .agents import chinese_firm as cf
 from .agents import developed_firm as df
+from .agents import developing_firm as dgf
 from .agents import host_economy
+from .agents import lender as lender_a
 from .books import Members, Quarter, Settlement
 from .mechanisms import (
     accounts,
@@ -40,6 +49,8 @@ from .mechanisms import (
     learning,
     environment as env_m,
     finance,
+    lending as lending_m,
+    local as local_m,
     location as loc_m,
     reputation as rep_m,
     screening,
@@ -53,6 +64,11 @@ if TYPE_CHECKING:
 
 # Every number of the phases that moves an outcome is a structural constant declared in
 # sim.scenario.params (CONSTANTS) and read from the run's values, ``m.k.<name>``.
+#: Tenders a developing-country firm looks at in its home host each quarter, assumption.
+LOOKS_DG = 3
+#: Brand of a developing-country firm at home (known to its government, unknown abroad),
+#: assumption.
+LOCAL_BRAND = 0.35
 
 _HIGH = np.array([s in HIGH_END for s in SECTORS])
 #: Overcapacity sectors (steel, cement, flat glass) as a mask over sector indices.
@@ -89,21 +105,56 @@ def environment(m: TripleWinModel, q: Quarter) -> None:
     dg = ~h.developed
     h.instability = np.where(dg, np.clip(m.uncertainty("instability") + h.stability_offset, 0, 1),
                              0.0)
-    h.debt = np.where(dg, m.uncertainty("debt_level") * m.debt_offset + m.project_debt, 0.0)
+    h.debt, q.service_ratio = host_debt(m)
     m.cn.revenue[:] = 0.0
     m.cn.profit[:] = 0.0
     m.dv.revenue[:] = 0.0
     m.dv.profit[:] = 0.0
+    m.dg.revenue[:] = 0.0
+    m.dg.profit[:] = 0.0
+    m.dg.sub_revenue[:] = 0.0
+
+
+def host_debt(m: TripleWinModel) -> tuple[np.ndarray, np.ndarray]:
+    """Each host's debt (its initial stock plus every lender's outstanding loans, over annual
+    GDP) and its debt service against government revenue; 0 for developed hosts."""
+    h = m.hosts
+    dg = ~h.developed
+    old = m.uncertainty("debt_level") * m.debt_offset
+    annual = 4.0 * h.gdp
+    debt = np.where(dg, old + m.lenders.exposure.sum(axis=0) / annual, 0.0)
+    service = old * annual * lending_m.OLD_SERVICE + m.lenders.service()
+    return debt, np.where(dg, lending_m.service_ratio(service, h.gdp), 0.0)
 
 
 def tender(m: TripleWinModel, q: Quarter) -> None:
-    """Phase 2: host economies issue this quarter's tenders."""
+    """Phase 2: host economies issue this quarter's tenders; the policy banks offer the credit
+    not drawn last quarter to developing hosts, which tender tied financed projects with it."""
     h = m.hosts
+    volume = m.uncertainty("tender_volume")
     q.tenders = tendering.issue(
         m.streams["tendering"], size=h.size, developed=h.developed, price_weight=h.price_weight,
-        volume=m.uncertainty("tender_volume"),
+        volume=volume,
         third_party=m.lever("third_party_cooperation"), mean_value=m.k.mean_tender_value,
         base_rate=m.k.tender_rate)
+    # credit goes where hosts are large, within the lenders' discipline, and where hosts still
+    # want it after their own projects went bad
+    distressed = sum((d for d, _v in m.distress_window), np.zeros(h.n))
+    value = sum((v for _d, v in m.distress_window), np.zeros(h.n))
+    share = np.divide(distressed, value, out=np.zeros(h.n), where=value > 0)
+    offered = (lending_m.offer(m.unused_credit, np.where(h.developed, 0.0, h.size))
+               * lending_m.credit_cap(q.service_ratio, m.lever("lending_discipline"))
+               * lending_m.appetite(share))
+    if offered.any() and volume > 0:
+        extra = tendering.issue(
+            m.streams["lending"], size=lending_m.tied_tender_size(
+                offered, finance.FINANCED_SHARE, m.k.mean_tender_value, m.k.tender_rate,
+                volume),
+            developed=h.developed, price_weight=h.price_weight, volume=volume,
+            third_party=m.lever("third_party_cooperation"), mean_value=m.k.mean_tender_value,
+            base_rate=m.k.tender_rate)
+        extra.tied[:] = True
+        q.tenders = q.tenders.extended(extra)
 
 
 def _idle_share(m: TripleWinModel) -> np.ndarray:
@@ -124,8 +175,9 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     rng = m.streams["bids"]
     k = m.k
     u_cn, u_dv = rng.random((cn.n, k.looks_cn)), rng.random((dv.n, k.looks_dv))
-    q.p_distress = p_distress = finance.distress_probability(
-        m.uncertainty("distress_rate"), h.instability, h.debt)
+    q.p_distress = p_distress = lending_m.distress_probability(
+        m.uncertainty("distress_rate"), h.instability, q.service_ratio,
+        weight=k.debt_service_weight, overhang=k.debt_overhang)
     writeoff = m.uncertainty("writeoff_share")
     exp_loss = np.where(h.developed, 0.0, p_distress * writeoff)
 
@@ -139,6 +191,15 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     with_plant = np.flatnonzero(cn.active & (cn.dev_host >= 0))
     lf, lt = bidding.sample_local(u_local, with_plant, cn.sector, cn.dev_host[with_plant],
                                   t.sector, t.host, t.by_sector)
+    # tied financed projects draw one more look from every active firm of their sector (the
+    # credit comes with them; drawn from the lending stream, so without tied projects nothing
+    # changes)
+    tied = np.flatnonzero(t.tied)
+    if tied.size:
+        pos_f, pos_t = bidding.sample_candidates(
+            m.streams["lending"].random((cn.n, 1)), cn.sector, cn.active, t.sector[tied],
+            np.argsort(t.sector[tied], kind="stable"))
+        lf, lt = np.concatenate([lf, pos_f]), np.concatenate([lt, tied[pos_t]])
     if lf.size:
         key = bidding.unique_sorted(np.concatenate([firm, lf]).astype(np.int64) * (t.n + 1)
                                     + np.concatenate([ti, lt]))
@@ -183,7 +244,8 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
         tender=dti, tech=dv.tech[dfirm], brand=dv.brand[dfirm], cost=dv.base_cost[dfirm],
         weight=dv.capacity[dfirm], orient=np.ones(dfirm.size), **bidding.empty_like_bids(dfirm.size))
     dv_bids.dv[:] = dfirm
-    bids = bidding.Bids.concat([cn_bids, dv_bids])
+    # developing-country firms bid at home (their own stream: their draws leave others' alone)
+    bids = bidding.Bids.concat([cn_bids, dv_bids, _local_bids(m, q, exp_loss)])
 
     # separate Chinese bids per tender, before any merging (cutthroat competition metric)
     n_cn_sep = np.bincount(cn_bids.tender, minlength=t.n)
@@ -213,6 +275,13 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
         u_willing=t.u_willing, dv_sector=dv.sector, dv_tech=dv.tech, dv_brand=dv.brand,
         dv_cost=dv.base_cost, willingness=willingness, tender_bonus=bonus,
         cn_share=k.trilateral_cn_share)
+
+    # local content: every foreign bid in a developing host plans the share of work it will
+    # source locally (at least the enforced rule, more where local firms are cheaper) and prices
+    # it in
+    q.own_cost = bids.cost.copy()
+    q.local_share = _plan_local_sourcing(m, q, bids)
+    bids.cost = local_m.blended_cost(q.own_cost, q.local_share, q.local_price[_cell(m, q, bids)])
     q.bids = bids
     # every bidder chooses its markup from its own history (learned propensities), or prices
     # at the customary markup when learning is switched off
@@ -230,14 +299,16 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
 def _learner_rows(m: TripleWinModel, q: Quarter) -> np.ndarray:
     """Who chooses the markup of each bid, and in which situation: the association for a
     consortium bid, the Chinese firm (the lead of a trilateral consortium) for a Chinese bid,
-    the developed firm otherwise; the situation is whether rivals, and rivals of the bidder's
+    the developing-country firm for its own bid at home, the developed firm otherwise; the
+    situation is whether rivals, and rivals of the bidder's
     own kind, bid on the tender (:func:`sim.mechanisms.learning.rival_context`)."""
     b, L = q.bids, m.learners
     sector = q.tenders.sector[b.tender]
     ctx = learning.rival_context(b.tender, b.is_cn.astype(np.int64), b.live, q.tenders.n, 2)
     return np.where(b.consortium, L.rows("assoc", sector, ctx),
                     np.where(b.is_cn, L.rows("cn", np.maximum(b.cn, 0), ctx),
-                             L.rows("dv", np.maximum(b.dv, 0), ctx)))
+                             np.where(b.dg >= 0, L.rows("dg", np.maximum(b.dg, 0), ctx),
+                                      L.rows("dv", np.maximum(b.dv, 0), ctx))))
 
 
 def learn_markups(m: TripleWinModel, q: Quarter, won: np.ndarray, profit: np.ndarray) -> None:
@@ -255,6 +326,51 @@ def learn_markups(m: TripleWinModel, q: Quarter, won: np.ndarray, profit: np.nda
     m.learners.propensity = learning.reinforce(
         m.learners.propensity, q.learner_row[live], q.markup_choice[live], reward,
         recency=m.k.learning_recency, experimentation=m.k.learning_experimentation)
+
+
+def _cell(m: TripleWinModel, q: Quarter, bids: bidding.Bids) -> np.ndarray:
+    """(host, sector) cell of each bid's tender."""
+    t = q.tenders
+    return local_m.cells(t.host[bids.tender], t.sector[bids.tender], len(SECTORS))
+
+
+def _local_bids(m: TripleWinModel, q: Quarter, exp_loss: np.ndarray) -> bidding.Bids:
+    """Bids of developing-country firms on tenders of their sector in their home host."""
+    t, dg = q.tenders, m.dg
+    u = m.streams["local"].random((LOOKS_DG, dg.n))
+    everyone = np.arange(dg.n)
+    picks = [bidding.sample_local(u[j], everyone, dg.sector, dg.home, t.sector, t.host,
+                                  t.by_sector) for j in range(LOOKS_DG)]
+    firm = np.concatenate([p[0] for p in picks]).astype(np.int64)
+    ti = np.concatenate([p[1] for p in picks]).astype(np.int64)
+    if firm.size:
+        key = bidding.unique_sorted(firm * (t.n + 1) + ti)
+        firm, ti = key // (t.n + 1), key % (t.n + 1)
+    keep = (dgf.bid_utility(exp_loss[t.host[ti]]) > 0) & (dg.tech[firm] >= t.min_tech[ti])
+    firm, ti = firm[keep], ti[keep]
+    out = bidding.Bids(
+        tender=ti, tech=dg.tech[firm], brand=np.full(firm.size, LOCAL_BRAND),
+        cost=dg.base_cost[firm], weight=dg.capacity[firm], orient=np.ones(firm.size),
+        **bidding.empty_like_bids(firm.size))
+    out.dg[:] = firm
+    return out
+
+
+def _plan_local_sourcing(m: TripleWinModel, q: Quarter, bids: bidding.Bids) -> np.ndarray:
+    """Share of each bid's work its bidder plans to source from local firms (0 in developed
+    hosts and for local firms' own bids). Sets the quarter's local subcontract price per cell."""
+    t, dg, h = q.tenders, m.dg, m.hosts
+    n_cells = h.n * len(SECTORS)
+    cap, cost, tech = local_m.cell_stats(local_m.cells(dg.home, dg.sector, len(SECTORS)),
+                                         dg.capacity, dg.base_cost, dg.tech, n_cells)
+    q.local_price = cost * (1.0 + local_m.SUB_MARGIN)
+    cell = _cell(m, q, bids)
+    host = t.host[bids.tender]
+    foreign = ~t.developed[bids.tender] & (bids.dg < 0)
+    rule = m.lever("local_content") * m.local_enforcement[host]
+    share = local_m.sourcing_share(rule=rule, own_cost=bids.cost, local_price=q.local_price[cell],
+                                   available=cap[cell] > 0)
+    return np.where(foreign, share, 0.0)
 
 
 def award(m: TripleWinModel, q: Quarter) -> None:
@@ -287,6 +403,7 @@ def award(m: TripleWinModel, q: Quarter) -> None:
     reserve = award_m.reserve_price(t.value, k.reserve_ratio)
     eligible = (b.live & (b.tech >= t.min_tech[b.tender]) & ~turned_away
                 & award_m.within_reserve(q.price, b.tender, reserve))
+    eligible &= ~t.tied[b.tender] | b.is_cn  # tied credit pays Chinese contractors only
     q.winner = award_m.best_per_tender(b.tender, score, eligible, t.n)
     out = award_m.priced_out(b.tender, b.live, q.winner) & ~t.developed
     q.flow.dg_priced_out = float(t.value[out].sum())
@@ -307,7 +424,26 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     distressed, loss, fund_loss = finance.settle(
         price=price, p_distress=p_d, u=t.u_payment[won_t], backed=backed,
         writeoff=m.uncertainty("writeoff_share"))
-    margin = accounts.margin(price, markup)
+    value = t.value[won_t]
+    sec = t.sector[won_t]
+
+    # local work: the planned share, as far as local firms of the cell have capacity left after
+    # their own contracts; the winner does the rest itself at its own cost
+    lf = m.dg  # the local (developing-country) firms
+    n_cells = h.n * len(SECTORS)
+    cell = local_m.cells(host, sec, len(SECTORS))
+    dg_cell = local_m.cells(lf.home, lf.sector, len(SECTORS))
+    dg_win = b.dg[w] >= 0
+    np.add.at(lf.revenue, b.dg[w][dg_win], price[dg_win])
+    free = np.maximum(lf.capacity - lf.revenue, 0.0)
+    cell_free = sum_by(dg_cell, free, n_cells)
+    lp = q.local_price[cell]
+    planned = q.local_share[w]
+    fill = local_m.fill(sum_by(cell, planned * value * lp, n_cells), cell_free)[cell]
+    local_share = planned * fill
+    sub = local_share * value * lp  # paid to local firms
+    margin = price - value * local_m.blended_cost(q.own_cost[w], local_share, lp)
+    winner_part = np.where(price > 0, 1.0 - sub / np.maximum(price, 1e-12), 1.0)
 
     # licensing fees inside trilateral consortia, paid by the Chinese side to the partner
     mult = tech_m.ipr_multiplier(m.lever("ipr_protection"), m.uncertainty("ipr_elasticity"))
@@ -320,16 +456,26 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     index_of = np.full(b.n, -1)
     index_of[w] = np.arange(w.size)
     k = index_of[rows]
-    cn_rev = share * f[k] * price[k]
-    cn_profit = share * (f[k] * (margin[k] - loss[k]) - fee[k])
+    own_loss = winner_part * loss  # the winner's side bears its part of the loss
+    cn_rev = share * f[k] * (price[k] - sub[k])
+    cn_profit = share * (f[k] * (margin[k] - own_loss[k]) - fee[k])
     np.add.at(cn.revenue, firms, cn_rev)
     np.add.at(cn.profit, firms, cn_profit)
     # book to developed firms (solo bids and trilateral partners)
     has_dv = b.dv[w] >= 0
     dvi = b.dv[w][has_dv]
-    np.add.at(dv.revenue, dvi, ((1 - f) * price)[has_dv])
-    np.add.at(dv.profit, dvi, ((1 - f) * (margin - loss) + fee)[has_dv])
+    np.add.at(dv.revenue, dvi, ((1 - f) * (price - sub))[has_dv])
+    np.add.at(dv.profit, dvi, ((1 - f) * (margin - own_loss) + fee)[has_dv])
     cn.cash += cn.profit
+    # book to developing-country firms: their own contracts, then subcontracts shared in each
+    # cell by free capacity (at the cell's subcontract price), with their part of any loss
+    np.add.at(lf.profit, b.dg[w][dg_win], (margin - loss)[dg_win])
+    portion = free / np.maximum(cell_free[dg_cell], 1e-12)
+    lf.sub_revenue += sum_by(cell, sub, n_cells)[dg_cell] * portion
+    lf.revenue += lf.sub_revenue
+    lf.profit += (lf.sub_revenue * (local_m.SUB_MARGIN / (1.0 + local_m.SUB_MARGIN))
+                  - sum_by(cell, loss - own_loss, n_cells)[dg_cell] * portion)
+    lf.cash += lf.profit
 
     # every bidder learns from the quarter's result (realised profit of its whole bid)
     won = np.zeros(b.n, bool)
@@ -352,14 +498,15 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     np.add.at(failures, firms, share * problem[k])
 
     # host records: value awarded, Chinese work share, new Chinese-financed debt
-    cn_val = np.where(is_cn, f * price, 0.0)
+    cn_val = np.where(is_cn, f * (price - sub), 0.0)
     hv_all = sum_by(host, price, h.n)
     hv_cn = sum_by(host, cn_val, h.n)
     m.host_window.append((hv_cn, hv_all))
     h.cn_awarded = sum(x[0] for x in m.host_window)
     h.all_awarded = sum(x[1] for x in m.host_window)
-    new_finance = sum_by(host, np.where(is_cn & ~dev, finance.FINANCED_SHARE * price, 0.0),
-                           h.n)
+    loans, loan_losses = _lend(m, q, won_t, host, dev, is_cn, backed, price, distressed)
+    m.distress_window.append((sum_by(host, np.where(distressed, price, 0.0), h.n),
+                              sum_by(host, np.where(dev, 0.0, price), h.n)))
 
     # price of Chinese winning bids in developed hosts against the cheapest non-Chinese rival
     rival = np.full(t.n, np.inf)
@@ -369,8 +516,6 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     discount = 1.0 - price[contested] / rival[won_t][contested]
 
     # flows of the quarter
-    sec = t.sector[won_t]
-    value = t.value[won_t]
     tech = b.tech[w]
     qv = quality_value(value, tech, project_value=m.k.project_value,
                        reference_tech=m.k.reference_tech)
@@ -402,12 +547,16 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     fl.dg_distress_value = float(price[distressed & dg].sum())
     fl.cn_discount_sum = float(discount.sum())
     fl.cn_discount_n = float(discount.size)
-    fl.dg_lending = float(finance.FINANCED_SHARE * price[is_cn & dg].sum())
+    fl.dg_lending = float(loans[lender_a.POLICY_BANK].sum())
+    fl.dg_loans = float(loans.sum())
+    fl.dg_tied_value = float(price[t.tied[won_t]].sum())
+    local_work = np.where(dg_win, price, sub)
+    fl.dg_local_value = float(local_work[dg].sum())
+    dv_part = (1 - f) * (price - sub)
     fl.dg_cancelled = fl.dg_priced_out + float(price[cancel].sum())
-    dv_part = (1 - f) * price
     c = m.totals
     c.cn_overseas_profit += float(cn_profit.sum())
-    c.cn_distress_loss += float((f * loss).sum())
+    c.cn_distress_loss += float((f * own_loss).sum())
     c.dv_profit += float(dv.profit.sum())
     c.dv_licensing += float(fee.sum())
     c.dv_third_party_revenue += float(dv_part[dg].sum())
@@ -416,7 +565,8 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     c.dg_value += float(price[dg].sum())
     c.dg_cancelled += fl.dg_cancelled
     c.dg_distress_value += fl.dg_distress_value
-    c.dg_surplus += float((qv - price)[dg].sum() - loss[dg].sum() - fund_loss[dg].sum())
+    c.dg_procurement += float((qv - price)[dg].sum())
+    c.dg_distress_cost += float(loss[dg].sum() + fund_loss[dg].sum())
     c.dv_host_surplus += float((qv - price)[dev].sum())
     c.trilateral_dg += fl.trilateral_dg
     c.dv_cn_value += fl.dev_cn_value
@@ -429,12 +579,55 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     home_work = cn.revenue * home_share
     idle = cn.cap_home * (1.0 - m.utilization[cn.sector])
     c.idle_put_to_work += float(np.minimum(home_work, idle)[over].sum())
+    c.dg_local_revenue += float(lf.revenue.sum())
+    c.dg_local_profit += float(lf.profit.sum())
+    m.local_window.append(sum_by(host, local_work, h.n))
     q.settlement = Settlement(
         won=won_t, rows=w, price=price, markup=markup, cn_frac=f, distressed=distressed,
         loss=loss, fund_loss=fund_loss, fee=fee, intensity=intensity, ipr_multiplier=mult,
         members=Members(award=k, firm=firms, share=share), successes=successes,
-        failures=failures, new_finance=new_finance,
+        failures=failures, loans=loans, loan_losses=loan_losses, local_share=local_share,
+        local_pay=sub,
         home_work=sum_by(cn.sector, home_work, len(SECTORS)))
+
+
+def _lend(m: TripleWinModel, q: Quarter, won_t: np.ndarray, host: np.ndarray, dev: np.ndarray,
+          is_cn: np.ndarray, backed: np.ndarray, price: np.ndarray,
+          distressed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Loans on this quarter's projects in developing hosts (lenders x projects) and what the
+    lenders write off on the distressed ones.
+
+    ``FINANCED_SHARE`` of each project's price is borrowed: the joint funds lend on the part of
+    trilateral projects they back; the policy banks on Chinese-involved projects (tied ones
+    first) up to their credit this quarter; multilateral lenders on the others up to theirs.
+    Disciplined lenders grant only what the debt rule lets them (multilateral lenders always
+    apply it). A distressed project's loan is written down by the write-off share (F19), except
+    the multilateral lenders' (preferred creditor status).
+    """
+    t, h, lenders = q.tenders, m.hosts, m.lenders
+    ratio = q.service_ratio[host]
+    discipline = lending_m.credit_cap(ratio, m.lever("lending_discipline"))
+    request = np.where(dev, 0.0, finance.FINANCED_SHARE * price)
+    fund = request * backed * discipline
+    rest = request * (1.0 - backed)
+    budget = {lender_a.POLICY_BANK: m.lever("policy_bank_lending"),
+              lender_a.MULTILATERAL: m.uncertainty("multilateral_lending")}
+    budget = {i: float(lenders.willingness[i]) * v / 4.0 for i, v in budget.items()}
+    order = np.argsort(~t.tied[won_t], kind="stable")  # tied projects draw first
+    policy = np.zeros(price.size)
+    policy[order] = lending_m.ration(np.where(is_cn, rest * discipline, 0.0)[order],
+                                     budget[lender_a.POLICY_BANK])
+    multi = lending_m.ration(np.where(is_cn, 0.0, rest * lending_m.credit_cap(ratio, 1.0)),
+                             budget[lender_a.MULTILATERAL])
+    m.unused_credit = max(budget[lender_a.POLICY_BANK] - float(policy.sum()), 0.0)
+    loans = np.stack([policy, fund, multi])
+    losses = loans * np.where(distressed, m.uncertainty("writeoff_share"), 0.0)
+    losses[lender_a.MULTILATERAL] = 0.0  # preferred creditors: their loans are not written down
+    for i in range(lenders.n):
+        lenders.exposure[i] += sum_by(host, loans[i] - losses[i], h.n)
+    lenders.lent += loans.sum(axis=1)
+    lenders.written_off += losses.sum(axis=1)
+    return loans, losses
 
 
 def learn(m: TripleWinModel, q: Quarter) -> None:
@@ -468,6 +661,38 @@ def learn(m: TripleWinModel, q: Quarter) -> None:
     gain += tech_m.rd_gain(cn.tech, cn.profit, cap, m.k.rd_share, m.k.rd_efficiency)
     cn.tech = np.clip(cn.tech + gain, 0.0, 0.99)
     dv.tech = np.clip(dv.tech + m.k.frontier_drift * (1 - dv.tech), 0.0, 0.99)
+    _local_learning(m, q)
+
+
+def _local_learning(m: TripleWinModel, q: Quarter) -> None:
+    """Developing-country firms learn by doing, from the foreign winners they work for (the
+    value-weighted technology of the cell's subcontracted projects) and from a Chinese
+    joint-venture partner in a park of their host."""
+    dg, t, st, cn = m.dg, q.tenders, q.settlement, m.cn
+    n_cells = m.hosts.n * len(SECTORS)
+    cap = np.maximum(dg.capacity, 1e-12)
+    tech_before = dg.tech
+    gain = tech_m.learning(tech_before, dg.revenue / cap, m.k.learning_by_doing,
+                           m.k.domestic_drift)
+    cell = local_m.cells(t.host[st.won], t.sector[st.won], len(SECTORS))
+    paid = sum_by(cell, st.local_pay, n_cells)
+    winner_tech = sum_by(cell, st.local_pay * q.bids.tech[st.rows], n_cells) / np.maximum(
+        paid, 1e-12)
+    dg_cell = local_m.cells(dg.home, dg.sector, len(SECTORS))
+    spill = m.uncertainty("spillover_rate")
+    gain += tech_m.transfer_gain(
+        gap=winner_tech[dg_cell] - tech_before, exposure=dg.sub_revenue / cap,
+        intensity=np.full(dg.n, local_m.SUB_TRANSFER), spillover=spill, premium=1.0,
+        multiplier=1.0, tech=tech_before, adjustment=m.k.spillover_adjustment)
+    has = dg.partner >= 0
+    partner = np.maximum(dg.partner, 0)
+    gain += np.where(has, tech_m.transfer_gain(
+        gap=cn.tech[partner] - tech_before,
+        exposure=cn.cap_park[partner] / np.maximum(cn.capacity[partner], 1e-12),
+        intensity=np.full(dg.n, local_m.JV_TRANSFER), spillover=spill,
+        premium=m.uncertainty("jv_premium"), multiplier=1.0, tech=tech_before,
+        adjustment=m.k.spillover_adjustment), 0.0)
+    dg.tech = np.clip(tech_before + gain, 0.0, 0.99)
 
 
 def locate(m: TripleWinModel, q: Quarter) -> None:
@@ -520,6 +745,23 @@ def locate(m: TripleWinModel, q: Quarter) -> None:
     q.flow.invest_blocked = float(blocked.sum())
     m.totals.invest_dev += q.flow.invest_dev
     m.totals.invest_dg += q.flow.invest_dg
+    _local_investment(m)
+
+
+def _local_investment(m: TripleWinModel) -> None:
+    """Developing-country firms reinvest part of their profit in capacity; those without a
+    partner join the Chinese firm with the largest park in their host (a joint venture)."""
+    dg, cn = m.dg, m.cn
+    invest = local_m.REINVEST * np.maximum(dg.profit, 0.0)
+    dg.cash -= invest
+    dg.capacity = dg.capacity + local_m.CAPACITY_PER_BN * invest
+    in_park = np.flatnonzero(cn.park_host >= 0)
+    if in_park.size:
+        order = in_park[np.lexsort((in_park, -cn.cap_park[in_park], cn.park_host[in_park]))]
+        best = np.full(m.hosts.n, -1)
+        hosts, first = np.unique(cn.park_host[order], return_index=True)
+        best[hosts] = order[first]
+        dg.partner = np.where(dg.partner < 0, best[dg.home], dg.partner)
 
 
 def reputation(m: TripleWinModel, q: Quarter) -> None:
@@ -549,7 +791,28 @@ def respond(m: TripleWinModel, q: Quarter) -> None:
                          threshold=m.uncertainty("screening_threshold"),
                          response=m.uncertainty("screening_response"),
                          bit_effect=m.uncertainty("bit_effect"))
-    m.project_debt = screening.next_debt(m.project_debt, q.settlement.new_finance, m.hosts.gdp)
+    # developing hosts enforce their local-content rule as they see it met or not
+    dg = ~h.developed
+    local = sum(m.local_window)
+    observed = np.divide(local, h.all_awarded, out=np.zeros(h.n), where=h.all_awarded > 0)
+    m.local_enforcement[dg] = local_m.next_enforcement(
+        m.local_enforcement[dg], rule=m.lever("local_content"), observed_share=observed[dg],
+        base=m.k.local_enforcement_base, rate=m.k.local_enforcement_rate)
+    # lenders pull back after losses and recover slowly; hosts pay interest and principal
+    lenders, st, c = m.lenders, q.settlement, m.totals
+    lenders.willingness = lending_m.next_willingness(
+        lenders.willingness, st.loans.sum(axis=1), st.loan_losses.sum(axis=1))
+    interest = lenders.exposure * (lenders.rate / 4.0)[:, None]
+    repaid = lenders.exposure / lenders.tenor[:, None]
+    lenders.exposure -= repaid
+    lenders.repaid += repaid.sum(axis=1)
+    c.dg_interest += float(interest.sum())
+    c.policy_interest += float(interest[lender_a.POLICY_BANK].sum())
+    c.fund_interest += float(interest[lender_a.JOINT_FUND].sum())
+    c.policy_writeoff += float(st.loan_losses[lender_a.POLICY_BANK].sum())
+    c.fund_writeoff += float(st.loan_losses[lender_a.JOINT_FUND].sum())
+    c.loan_writeoff += float(st.loan_losses.sum())
+    h.debt = host_debt(m)[0]
 
 
 def record(m: TripleWinModel, q: Quarter) -> None:
@@ -557,6 +820,7 @@ def record(m: TripleWinModel, q: Quarter) -> None:
     cn, c = m.cn, m.totals
     c.dg_wages += m.k.jobs_park * float(cn.cap_park.sum()) * m.k.wage_dg
     c.dv_wages += m.k.jobs_dev * float(cn.cap_dev.sum()) * m.k.wage_dv
+    c.dg_local_wages += local_m.JOBS_LOCAL * float(m.dg.revenue.sum()) * m.k.wage_dg
     tech = float((cn.tech * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))
     if m.tech0 is None:
         m.tech0 = float((m.tech_start * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))

@@ -14,7 +14,8 @@ import numpy as np
 #: The mechanisms that draw random numbers. Payment distress, implementation problems and
 #: trilateral partners draw with the tenders (``tendering``), one draw per tender whatever the
 #: levers, which keeps those outcomes paired across scenarios.
-NAMES = ("init", "environment", "tendering", "bids", "award", "location", "markups")
+NAMES = ("init", "environment", "tendering", "bids", "award", "location", "markups", "local",
+         "lending")
 
 
 def stream_key(name: str) -> int:

@@ -65,7 +65,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], str, str]] = {
                      "n.yaml: name: required key is missing"),
     "too-many-agents": ({"a.yaml": "name: x\nworld:\n  n_cn_firms: 100000\n"
                                    "  n_dv_firms: 100000\n"}, "a.yaml",
-                        "a.yaml:2: world: 200038 agents in all exceeds the limit of 200000 "
+                        "a.yaml:2: world: 200158 agents in all exceeds the limit of 200000 "
                         "(MAX_AGENTS)"),
     "too-much-work": ({"w.yaml": "name: x\nrun: {steps: 400, replications: 1000}\n"}, "w.yaml",
                       "w.yaml:2: run.replications: agents x steps x replications ="),

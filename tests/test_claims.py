@@ -18,14 +18,23 @@ from pathlib import Path
 
 import pytest
 
-from sim.claims import BY_NUMBER, CLAIMS, LOCALIZATION_BITES, SEED, UP, Claim, evaluate
+from sim.claims import (
+    BY_NUMBER,
+    CLAIMS,
+    LENDING_DISCIPLINE,
+    LOCALIZATION_BITES,
+    SEED,
+    UP,
+    Claim,
+    evaluate,
+)
 from sim.experiments.compare import compare, with_levers
 from sim.metrics import METRICS
 from sim.scenario.load import load_scenario
 from sim.scenario.params import CONSTANTS, LEVERS, WORLD
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-ALL_CLAIMS = (*CLAIMS, LOCALIZATION_BITES)
+ALL_CLAIMS = (*CLAIMS, LOCALIZATION_BITES, LENDING_DISCIPLINE)
 #: Claims whose mechanisms join with the developing-country firms and the lenders.
 PENDING = {15, 16}
 

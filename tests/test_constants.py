@@ -19,7 +19,8 @@ STEPS = 20
 #: and screening), so that no constant is dormant by the choice of levers.
 BUSY = {"third_party_cooperation": 0.8, "joint_fund": 10.0, "bit_coverage": 0.5,
         "joint_bidding": 0.5, "localization": 0.8, "soe_reform": 0.7, "ipr_protection": 0.5,
-        "screening_threshold": 0.05, "screening_response": 2.0}
+        "screening_threshold": 0.05, "screening_response": 2.0, "local_content": 0.5,
+        "policy_bank_lending": 60.0}
 
 
 #: Where halfway up the range would not bind within a short run, a value that does.

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from sim.claims import CLAIMS
+from sim.claims import CLAIMS, LENDING_DISCIPLINE
 from sim.experiments.compare import Comparison, compare, with_levers
 from sim.metrics import METRICS
 from sim.model import TripleWinModel
@@ -47,7 +47,7 @@ def _from_claims() -> dict[str, Effect]:
     :data:`sim.claims.CLAIMS` that moves it (its settings, context and moves; one table drives
     the claims, these tests and docs/claims.md)."""
     out: dict[str, Effect] = {}
-    for c in CLAIMS:
+    for c in (*CLAIMS, LENDING_DISCIPLINE):
         if c.lever in LEVERS and c.moves and c.lever not in out:
             out[c.lever] = Effect({**c.context, **c.a}, {**c.context, **c.b}, c.moves,
                                   c.replications)

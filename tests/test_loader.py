@@ -388,7 +388,7 @@ def test_non_text_keys(write_file):
 
 def test_too_many_agents(write_file):
     f = write_file("a.yaml", "name: a\nworld:\n  n_cn_firms: 100000\n  n_dv_firms: 100000\n")
-    assert only_problem(f) == (f"{f}:2: world: 200038 agents in all exceeds the limit of "
+    assert only_problem(f) == (f"{f}:2: world: 200158 agents in all exceeds the limit of "
                                f"{MAX_AGENTS} (MAX_AGENTS)")
 
 

@@ -32,8 +32,3 @@ def members(b: Bids, win_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     firms = np.concatenate([b.cn[direct], b.cn[member]])
     share = np.concatenate([np.ones(direct.size), b.weight[member] / b.weight[parent]])
     return rows, firms, share
-
-
-def margin(price: np.ndarray, markup: np.ndarray) -> np.ndarray:
-    """Margin earned on a price that carries ``markup`` over cost."""
-    return price - price / (1.0 + markup)

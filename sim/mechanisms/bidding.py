@@ -28,6 +28,7 @@ class Bids:
     tender: np.ndarray
     cn: np.ndarray  # Chinese firm (lead of a consortium: -1), or -1
     dv: np.ndarray  # developed firm (solo or trilateral partner), or -1
+    dg: np.ndarray  # developing-country firm bidding at home, or -1
     tech: np.ndarray
     brand: np.ndarray
     cost: np.ndarray  # unit cost per unit of tender value
@@ -63,7 +64,7 @@ _FIELDS = tuple(f.name for f in fields(Bids))
 
 def empty_like_bids(n: int) -> dict[str, np.ndarray]:
     return dict(
-        cn=np.full(n, -1), dv=np.full(n, -1), plant=np.zeros(n, bool), is_cn=np.zeros(n, bool),
+        cn=np.full(n, -1), dv=np.full(n, -1), dg=np.full(n, -1), plant=np.zeros(n, bool), is_cn=np.zeros(n, bool),
         consortium=np.zeros(n, bool), trilateral=np.zeros(n, bool), cn_frac=np.zeros(n),
         parent=np.full(n, -1), live=np.ones(n, bool),
     )
@@ -215,7 +216,7 @@ def form_trilateral(bids: Bids, *, tender_open: np.ndarray, tender_sector: np.nd
     # (one trilateral consortium per tender at most)
     partner_on = np.full(n_t, -1, dtype=np.int64)
     partner_on[t] = partner
-    solo = bids.live & ~bids.is_cn
+    solo = bids.live & ~bids.is_cn & (bids.dv >= 0)
     solo &= partner_on[bids.tender] == bids.dv
     bids.live[solo] = False
     return bids

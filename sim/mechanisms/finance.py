@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Share of a developing-host project financed by Chinese lending (adds to the host's debt).
+#: Share of a developing-host project's price financed by a loan (it adds to the host's debt;
+#: who lends is decided in :mod:`sim.mechanisms.lending`).
 FINANCED_SHARE = 0.5
 #: Project value the joint fund can back per USD bn of fund (leverage).
 FUND_LEVERAGE = 4.0
@@ -17,15 +18,6 @@ FUND_LEVERAGE = 4.0
 FUND_COVER = 0.5
 #: Due diligence by the fund lowers the distress probability of the projects it backs.
 FUND_RISK_FACTOR = 0.7
-
-
-def distress_probability(distress_rate: float, instability: np.ndarray,
-                         debt: np.ndarray) -> np.ndarray:
-    """Chance that a project in a developing host falls into payment distress.
-
-    Equal to ``distress_rate`` at instability 0.3 and debt 0.5; rises with both.
-    """
-    return np.clip(distress_rate * (0.4 + 2.0 * instability) * (0.5 + debt), 0.0, 0.95)
 
 
 def fund_backing(value: np.ndarray, eligible: np.ndarray, budget: float) -> np.ndarray:

@@ -6,7 +6,7 @@ international contracts, 40% in developed markets (ENR via CHINCA, F9, F10).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -39,10 +39,26 @@ class Tenders:
     u_partner: np.ndarray  # uniform draws for trilateral partner choice
     u_willing: np.ndarray  # uniform draws for the partner's willingness
     by_sector: np.ndarray  # row order by sector, then host, then row (for candidate draws)
+    tied: np.ndarray = None  # type: ignore[assignment]  # bool: financed by tied policy-bank credit
+
+    def __post_init__(self) -> None:
+        if self.tied is None:
+            self.tied = np.zeros(self.host.size, bool)
 
     @property
     def n(self) -> int:
         return int(self.host.size)
+
+    def extended(self, extra: Tenders) -> Tenders:
+        """These tenders followed by ``extra`` (``by_sector`` recomputed: sector, then host, then
+        row); ``self`` when ``extra`` is empty."""
+        if extra.n == 0:
+            return self
+        out = {f.name: np.concatenate([getattr(self, f.name), getattr(extra, f.name)])
+               for f in fields(self) if f.name != "by_sector"}
+        rows = np.arange(self.n + extra.n)
+        out["by_sector"] = np.lexsort((rows, out["host"], out["sector"]))
+        return Tenders(**out)
 
 
 def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,

@@ -127,6 +127,34 @@ LEVERS: dict[str, Param] = {
             "fixed cost of going abroad, most for SMEs.",
             "China Brief 15(18), *Internally* (State Council supportive services)",
         ),
+        _lever(
+            "local_content", 0.0,
+            "Developing hosts' local-content rule: the share of a project's work its winner must "
+            "source from developing-country firms of the host (applied as far as the host "
+            "enforces it and local firms of the sector exist).",
+            "China Brief 15(18), closing paragraphs (local workers and communities); McKinsey 2017 "
+            "*Dance of the Lions and Dragons* (F24: local staff and linkages)",
+        ),
+        _lever(
+            "policy_bank_lending", 20.0,
+            "Credit the Chinese policy banks (CDB, China Exim) make available a year for projects "
+            "in developing hosts: it finances Chinese-won projects there, and credit not drawn is "
+            "offered to hosts as tied financed projects. How much of it is lent depends on the "
+            "banks' willingness (which falls after distress) and their discipline.",
+            "China Brief 15(18), *With Developing Countries* (lobbying hosts to fund "
+            "infrastructure); Boston University GDP Center 2020 (F22: USD 462 bn 2008-2019, about "
+            "40 bn a year, peak 2016); default set near the model's Chinese-financed project flow",
+            unit="USD bn per year", high=500.0,
+        ),
+        _lever(
+            "lending_discipline", 0.0,
+            "How strictly the Chinese policy banks and the joint funds cap a host's new credit by "
+            "its debt sustainability: 0 lends whatever is asked; 1 cuts credit between the IMF-WB "
+            "DSF weak and medium thresholds of debt service to revenue (14% and 18%) and stops "
+            "above. Multilateral lenders always apply the rule.",
+            "China Brief 15(18), *Location Preference* (debt insolvency); IMF-World Bank LIC Debt "
+            "Sustainability Framework 2018 (FACTS, decision-rule anchors)",
+        ),
     ]
 }
 
@@ -235,6 +263,13 @@ UNCERTAINTIES: dict[str, Param] = {
              "only; the verdict for China depends on it (see docs/ODD.md).",
              "China Brief 15(18), intro and *With Developed Countries* (moving up the value chain "
              "is China's aim); modelling choice, no published estimate: vary it in sweeps"),
+        _unc("multilateral_lending", 15.0, 0.0, 200.0, "USD bn per year",
+             "Credit multilateral lenders (World Bank, regional development banks) make available "
+             "a year for projects in developing hosts not won by Chinese bidders; they apply the "
+             "debt-sustainability rule.",
+             "Assumption: order of magnitude of multilateral infrastructure lending to low- and "
+             "middle-income countries (F22: Chinese policy-bank lending close to the World Bank's "
+             "total over 2008-2019)", schedulable=True),
         _unc("problem_rate", 0.35, 0.0, 1.0, "probability per project (over its life)",
              "Chance that a delivered project meets a major implementation problem (hurts "
              "brand), at technology 0.5 (lower for better technology). Drawn once per project "
@@ -501,6 +536,24 @@ CONSTANTS: dict[str, Param] = {
         _const("tender_rate", 1.2, 0.1, 10.0, "tenders per quarter per unit of host size",
                "Tenders a host issues per quarter per unit of its size (before tender_volume).",
                "Calibration with mean_tender_value (F9, F10)"),
+        # --- local content and lending (sim.mechanisms.local, sim.mechanisms.lending) ---
+        _const("local_enforcement_base", 0.5, 0.0, 1.0, "share of the rule applied",
+               "How strictly developing hosts enforce their local-content rule at the start, "
+               "and where enforcement relaxes to when they see the rule met (0 with "
+               "local_enforcement_rate 0: the rule is words only, the knock-out of claim 15).",
+               "Assumption"),
+        _const("local_enforcement_rate", 0.5, 0.0, 5.0, "enforcement per unit of shortfall",
+               "Rise of enforcement per quarter per unit of shortfall of the observed local "
+               "share below the rule.", "Assumption"),
+        _const("debt_service_weight", 0.5 / 0.133, 0.0, 10.0, "distress factor per unit of ratio",
+               "Weight of debt service / revenue in the payment-distress factor (0 with "
+               "debt_overhang 0: distress does not depend on debt, the knock-out of claim 16).",
+               "Calibration: at the default debt_level a host's ratio is about 0.133, where the "
+               "factor is 1 (distress_rate is then an average host's chance)"),
+        _const("debt_overhang", 3.0, 0.0, 10.0, "distress factor per unit of relative excess",
+               "Extra distress factor per unit of debt service above the DSF medium threshold, "
+               "relative to it (past the threshold the risk of debt distress is high).",
+               "Assumption; IMF-World Bank LIC DSF 2018 (thresholds 14 / 18 / 23% of revenue)"),
     ]
 }
 
@@ -522,6 +575,9 @@ POPULATION: dict[str, Param] = {
         _pop("n_developing_hosts", 30, 1, 10_000, "Developing host economies."),
         _pop("n_cn_firms", 120, 7, 100_000, "Chinese firms (SOEs and SMEs) across the seven sectors."),
         _pop("n_dv_firms", 60, 7, 100_000, "Developed-country firms across the seven sectors."),
+        _pop("dg_firms_per_host", 4, 0, 100,
+             "Developing-country firms (local contractors and suppliers) per developing host.",
+             "DESIGN.md section 2 (developing-country firms); assumption on the number"),
         Param("soe_share", "population", 0.25, "share 0-1", 0.0, 1.0,
               "Share of Chinese firms that are SOEs.", "DESIGN.md section 2 (about a quarter)"),
     ]

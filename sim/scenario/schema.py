@@ -113,7 +113,8 @@ class Scenario(BaseModel):
                             {"path": f"{section}.{key}", "step": late[0], "last": steps - 1},
                         )
         w = self.world
-        agents = w.n_developed_hosts + w.n_developing_hosts + w.n_cn_firms + w.n_dv_firms
+        agents = (w.n_developed_hosts + w.n_developing_hosts + w.n_cn_firms + w.n_dv_firms
+                  + w.dg_firms_per_host * w.n_developing_hosts)
         if agents > MAX_AGENTS:
             raise PydanticCustomError(
                 "too_large", "{n} agents in all exceeds the limit of {lim} (MAX_AGENTS)",

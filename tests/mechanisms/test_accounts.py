@@ -41,8 +41,3 @@ def test_sum_by_is_float_even_when_empty() -> None:
     assert out.dtype == float and out.tolist() == [0.0, 0.0, 0.0]
     assert accounts.sum_by(np.array([0, 2, 2]), np.array([1.0, 2.0, 3.0]), 3).tolist() == [
         1.0, 0.0, 5.0]
-
-
-def test_margin() -> None:
-    np.testing.assert_allclose(accounts.margin(np.array([1.1, 2.0]), np.array([0.1, 0.0])),
-                               [0.1, 0.0])
