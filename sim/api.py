@@ -248,15 +248,13 @@ DEFAULT_REFERENCE = "no-cooperation"
 
 
 def find_reference(reference: str | os.PathLike[str]) -> Path:
-    """A reference scenario file: the path itself, else ``NAME.yaml`` in ./scenarios or in the
-    scenario library shipped beside the package."""
-    p = Path(reference)
-    if p.is_file():
-        return p
-    name = p.name if p.suffix in (".yaml", ".yml") else f"{p.name}.yaml"
-    for folder in (Path.cwd() / "scenarios", Path(__file__).resolve().parent.parent / "scenarios"):
-        if (folder / name).is_file():
-            return folder / name
+    """A reference scenario file: the path itself, else a library name such as
+    ``no-cooperation`` (:func:`sim.scenario.library.find`: ./scenarios, then the library)."""
+    from .scenario.library import find
+
+    found = find(reference, "scenarios")
+    if found is not None:
+        return found
     raise AnalysisRefused(f"reference scenario {reference} not found (give a file, or a name "
                           "from the scenario library such as no-cooperation)")
 

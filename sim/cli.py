@@ -1,7 +1,9 @@
 """The ``triplewin`` command line (``python -m sim`` does the same).
 
-Commands: ``run``, ``compare``, ``validate``, ``list``, ``explain`` (``calibrate`` and
-``validate-history`` live in :mod:`sim.cli_calibrate`). Exit status: 0 on success, 2 for bad input
+Commands: ``run``, ``compare``, ``validate``, ``explain`` here; ``list``, ``show``, ``init`` in
+:mod:`sim.cli_library`; ``calibrate`` and ``validate-history`` in :mod:`sim.cli_calibrate`; sweeps
+in :mod:`sim.cli_sweep`; the classroom in :mod:`sim.cli_classroom`; ``--version``. Exit status: 0
+on success, 2 for bad input
 (one ``FILE:LINE: dotted.key: what is wrong (what is allowed)`` line per problem on stderr, and
 nothing written), 1 for an unexpected failure (one line on stderr; set ``TRIPLEWIN_DEBUG=1`` for the
 traceback).
@@ -38,6 +40,23 @@ app = typer.Typer(
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from sim import __version__
+
+        typer.echo(f"triplewin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Agent-based model of China's 'triple win' international industrial capacity cooperation
+    (China Brief 15(18))."""
 
 #: Display order and titles of metric groups (``sim.metrics.Metric.group``).
 GROUP_TITLES = {"china": "China", "developed": "Developed", "developing": "Developing",
@@ -89,18 +108,6 @@ def _fmt(x: Any) -> str:
     return f"{x:.3f}"
 
 
-def _scenarios_dir(explicit: Path | None) -> Path | None:
-    if explicit is not None:
-        return explicit if explicit.is_dir() else None
-    here = Path.cwd() / "scenarios"
-    if here.is_dir():
-        return here
-    import sim
-
-    packaged = Path(sim.__file__).resolve().parent.parent / "scenarios"
-    return packaged if packaged.is_dir() else None
-
-
 def _metrics() -> dict[str, Any]:
     from sim.metrics import METRICS
 
@@ -122,15 +129,17 @@ def _group_title(group: str) -> str:
 
 @app.command()
 def validate(
-    files: Annotated[list[str], typer.Argument(help="Scenario YAML files to check.")],
+    files: Annotated[list[str], typer.Argument(help="Scenario YAML files (or library names) "
+                                               "to check.")],
 ) -> None:
     """Check scenario files; print one line per problem (exit 2) or 'ok FILE (name)'."""
+    from sim.scenario.library import find_scenario
     from sim.scenario.load import ScenarioError, load_scenario
 
     failed = False
     for f in files:
         try:
-            scenario = load_scenario(f)
+            scenario = load_scenario(find_scenario(f))
         except ScenarioError as e:
             failed = True
             _say_problems(e.problems)
@@ -138,51 +147,6 @@ def validate(
             typer.echo(f"ok {f} ({scenario.name})")
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
-
-
-# --------------------------------------------------------------------------------------------
-# list
-
-
-@app.command("list")
-def list_(
-    directory: Annotated[
-        Path | None,
-        typer.Option("--dir", help="Folder of scenario files (default: ./scenarios, else the "
-                     "one shipped with the package)."),
-    ] = None,
-) -> None:
-    """List the scenario library: each scenario's name and the question it asks."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    from sim.scenario.load import ScenarioError, load_scenario
-
-    folder = _scenarios_dir(directory)
-    if folder is None:
-        _bad_input(f"no scenarios folder at {directory}" if directory else
-                   "no scenarios folder found (looked in ./scenarios and next to the package)")
-    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
-    rel = os.path.relpath(folder)
-    shown = escape(rel if not rel.startswith("..") else str(folder))
-    table = Table(title=f"Scenarios in {shown}/ (run one: triplewin run {shown}/NAME.yaml)",
-                  title_justify="left", show_lines=True)
-    table.add_column("name", style="bold", no_wrap=True)
-    table.add_column("what it asks")
-    for f in files:
-        try:
-            s = load_scenario(f)
-            name = s.name if s.name == f.stem else f"{s.name} ({f.name})"
-            table.add_row(escape(name), escape(_first_sentence(s.description, limit=160)))
-        except ScenarioError as e:
-            n = len(e.problems)
-            table.add_row(f"[red]{escape(f.name)}: invalid[/red]",
-                          f"[red]{n} problem{'s' if n != 1 else ''}; run: triplewin validate "
-                          f"{escape(str(f))}[/red]")
-    if not files:
-        typer.echo(f"no scenario files in {folder}")
-        return
-    _console().print(table)
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,7 +296,9 @@ WorkersOption = Annotated[int | None, typer.Option(
 
 @app.command()
 def run(
-    scenario_file: Annotated[str, typer.Argument(help="The scenario YAML file to run.")],
+    scenario_file: Annotated[str, typer.Argument(
+        metavar="SCENARIO", help="A scenario YAML file, or the name of a library scenario "
+        "(triplewin list), e.g. baseline.")],
     seed: Annotated[int | None, typer.Option(help="Root seed (overrides run.seed).")] = None,
     steps: Annotated[int | None, typer.Option(help="Quarters to simulate (overrides "
                                               "run.steps).")] = None,
@@ -352,10 +318,12 @@ def run(
     from sim.experiments import workers as workers_m
 
     n_workers = workers_m.start(workers)  # the model loads in the workers while files are read
+    from sim.scenario.library import find_scenario
     from sim.scenario.load import ScenarioError, load_scenario, scenario_sha256
 
+    source = find_scenario(scenario_file)
     try:
-        scenario = load_scenario(scenario_file, set_ or [], seed=seed, steps=steps,
+        scenario = load_scenario(source, set_ or [], seed=seed, steps=steps,
                                  replications=replications)
     except ScenarioError as e:
         _say_problems(e.problems)
@@ -382,7 +350,7 @@ def run(
         results = run_replications(scenario, progress=progress, workers=n_workers)
     for attempt in range(5):
         try:
-            final = write_run(results, scenario, source=Path(scenario_file), out_dir=target,
+            final = write_run(results, scenario, source=source, out_dir=target,
                               plots=not no_plots, workers=n_workers)
             break
         except FileExistsError:
@@ -451,8 +419,10 @@ def _difference_table(c: Any) -> Table:
 
 @app.command()
 def compare(
-    a_file: Annotated[str, typer.Argument(metavar="A.yaml", help="Reference scenario.")],
-    b_file: Annotated[str, typer.Argument(metavar="B.yaml", help="Scenario compared with A.")],
+    a_file: Annotated[str, typer.Argument(metavar="A", help="Reference scenario (a file, or a "
+                                          "library name such as baseline).")],
+    b_file: Annotated[str, typer.Argument(metavar="B", help="Scenario compared with A (a file, "
+                                          "or a library name).")],
     replications: Annotated[int | None, typer.Option(help="Paired replications (default: the "
                                                      "larger of the two files').")] = None,
     seed: Annotated[int | None, typer.Option(help="Root seed for both (default: A's).")] = None,
@@ -470,11 +440,13 @@ def compare(
     from sim.experiments import workers as workers_m
 
     n_workers = workers_m.start(workers)  # the model loads in the workers while files are read
+    from sim.scenario.library import find_scenario
     from sim.scenario.load import ScenarioError, load_scenario
 
     problems = []
     loaded = []
-    for f in (a_file, b_file):
+    sources = (find_scenario(a_file), find_scenario(b_file))
+    for f in sources:
         try:
             loaded.append(load_scenario(f, set_ or [], seed=seed, steps=steps,
                                         replications=replications))
@@ -510,7 +482,7 @@ def compare(
         c = run_compare(sa, sb, replications=replications or None, seed=seed,
                         progress=lambda d, t: bar.update(task, completed=d, total=t),
                         workers=n_workers)
-    final = write_comparison(c, out_dir=out, sources=(Path(a_file), Path(b_file)),
+    final = write_comparison(c, out_dir=out, sources=sources,
                              plots=not no_plots, workers=n_workers)
     console = _console()
     console.print(_verdict_table(c))
@@ -524,6 +496,11 @@ def compare(
                       f"{', '.join(winners) if winners else 'none'}.")
     console.print(_difference_table(c))
     typer.echo(f"Results: {final}")
+
+
+from sim import cli_library  # noqa: E402  (list, show, init)
+
+cli_library.register(app)
 
 
 from sim import cli_sweep  # noqa: E402  (sweep, analyze, export)

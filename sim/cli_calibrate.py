@@ -28,15 +28,12 @@ def _console(stderr: bool = False) -> Any:
 
 
 def _load(scenario_file: str, **kw: Any) -> Any:
-    """Load a scenario (looked up in the scenario library when the path does not exist)."""
-    from sim.cli import _say_problems, _scenarios_dir
+    """Load a scenario: a file, or a library name (:func:`sim.scenario.library.find_scenario`)."""
+    from sim.cli import _say_problems
+    from sim.scenario.library import find_scenario
     from sim.scenario.load import ScenarioError, load_scenario
 
-    path = Path(scenario_file)
-    if not path.exists() and not path.is_absolute():
-        alt = _scenarios_dir(None)
-        if alt is not None and (alt / path.name).exists():
-            path = alt / path.name
+    path = find_scenario(scenario_file)
     try:
         return load_scenario(path, **kw), path
     except ScenarioError as e:

@@ -22,22 +22,18 @@ def _bad_input(message: str) -> NoReturn:
 
 
 def _scenarios_dir(scenario: Path | None) -> Path | None:
-    """The scenario library: the given file's folder, else ./scenarios, else the packaged one."""
-    if scenario is not None:
-        return scenario.resolve().parent
-    here = Path.cwd() / "scenarios"
-    if here.is_dir():
-        return here
-    import sim
+    """The folder whose scenarios the page lists: the given file's folder, else the one a user
+    means (:func:`sim.scenario.library.scenarios_dir`: ./scenarios, else the library)."""
+    from sim.scenario.library import scenarios_dir
 
-    packaged = Path(sim.__file__).resolve().parent.parent / "scenarios"
-    return packaged if packaged.is_dir() else None
+    return scenario.resolve().parent if scenario is not None else scenarios_dir()
 
 
 def app_command(
     scenario: Annotated[Path | None, typer.Argument(
-        metavar="[SCENARIO.yaml]",
-        help="Scenario to open first; the picker lists the other files of its folder "
+        metavar="[SCENARIO]",
+        help="Scenario to open first (a file or a library name); the picker lists the other "
+        "files of its folder "
         "(default: ./scenarios, baseline first).")] = None,
     host: Annotated[str, typer.Option(help="Address to serve on (loopback by default: only "
                                       "this computer can open the page).")] = "127.0.0.1",
@@ -48,9 +44,11 @@ def app_command(
     import socket
 
     from sim.app.live import LiveError
+    from sim.scenario.library import find_scenario
     from sim.scenario.load import ScenarioError, load_scenario
 
     if scenario is not None:
+        scenario = find_scenario(scenario)  # a file, or a library name
         try:
             load_scenario(scenario)
         except ScenarioError as e:

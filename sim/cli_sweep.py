@@ -42,7 +42,9 @@ def _num(x: Any, digits: int = 3) -> str:
 
 
 def sweep(
-    sweep_file: Annotated[str, typer.Argument(metavar="SWEEP.yaml", help="The sweep file.")],
+    sweep_file: Annotated[str, typer.Argument(
+        metavar="SWEEP", help="The sweep file, or the name of a sweep example (e.g. "
+        "jb-ipr-lhs).")],
     out: Annotated[Path | None, typer.Option(
         help="Sweep folder (must not exist, unless --resume). Default: "
         "results/sweeps/<name>/<UTC time>/")] = None,
@@ -65,6 +67,7 @@ def sweep(
 ) -> None:
     """Run a parameter sweep: design points x replications, streamed to Parquet, resumable."""
     from sim.experiments.sweep import EXECUTORS, SweepError, load_sweep, prestart
+    from sim.scenario.library import find_sweep
 
     if executor not in EXECUTORS:
         _bad_input(f"unknown executor {executor!r} (allowed: {', '.join(EXECUTORS)})")
@@ -81,7 +84,7 @@ def sweep(
     if not dry_run:
         prestart(executor)  # worker start-up overlaps with reading the plan
     try:
-        plan = load_sweep(sweep_file)
+        plan = load_sweep(find_sweep(sweep_file))  # a file, or a sweep example's name
     except SweepError as e:
         for p in e.problems:
             typer.echo(str(p), err=True)
@@ -197,7 +200,7 @@ def analyze(
     sweep_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A sweep folder.")],
     reference: Annotated[str, typer.Option(
         help="Reference scenario of the triple win (file, or a name in the scenario library).")
-    ] = "scenarios/no-cooperation.yaml",
+    ] = "no-cooperation",
     no_reference: Annotated[bool, typer.Option(
         "--no-reference", help="Skip the triple-win map and PRIM.")] = False,
     x: Annotated[str | None, typer.Option(

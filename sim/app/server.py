@@ -104,11 +104,10 @@ class Classroom:
 
     @staticmethod
     def _reference_path(folder: Path | None, scenario: Path | None) -> Path:
-        import sim
+        from ..scenario.library import library_dir
 
         candidates = [d / REFERENCE_FILE for d in (folder, scenario.parent if scenario else None,
-                                                   Path(sim.__file__).resolve().parent.parent
-                                                   / "scenarios") if d is not None]
+                                                   library_dir("scenarios")) if d is not None]
         for c in candidates:
             if c.is_file():
                 return c

@@ -151,8 +151,10 @@ def timeseries_csv(results: RunResults) -> str:
 
 
 def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in ("triplewin", "mesa", "numpy", "pydantic", "pyyaml", "matplotlib"):
+    from .. import __version__  # the package's own version (installed metadata can lag it)
+
+    out = {"python": platform.python_version(), "triplewin": __version__}
+    for pkg in ("mesa", "numpy", "pydantic", "pyyaml", "matplotlib"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -175,12 +177,21 @@ def git_commit() -> str | None:
     return out.stdout.strip() + ("-dirty" if dirty else "")
 
 
+def scenario_files(scenario: Scenario) -> list[dict[str, Any]]:
+    """The files a scenario was read from, child first (its ``extends`` chain), each with
+    ``library: true`` when it is the installed scenario library's own file."""
+    from ..scenario.library import in_library
+
+    return [{"file": f, "library": in_library(f)} for f in scenario.files]
+
+
 def manifest(results: RunResults, source: Path | None) -> dict[str, Any]:
     sc = results.scenario
     return {
         "tool": "triplewin",
         "scenario_name": sc.name,
         "scenario_file": str(source) if source else None,
+        "scenario_files": scenario_files(sc),
         "scenario_sha256": scenario_sha256(sc),
         "scenario": resolved_dict(sc),
         "root_seed": sc.run.seed,

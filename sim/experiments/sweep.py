@@ -971,8 +971,10 @@ def _chunk_id(path: Path) -> int | None:
 
 
 def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in ("triplewin", "mesa", "numpy", "pydantic", "pyyaml", "pandas", "pyarrow",
+    from .. import __version__  # the package's own version (installed metadata can lag it)
+
+    out = {"python": platform.python_version(), "triplewin": __version__}
+    for pkg in ("mesa", "numpy", "pydantic", "pyyaml", "pandas", "pyarrow",
                 "SALib", "dask", "distributed"):
         try:
             out[pkg] = metadata.version(pkg)

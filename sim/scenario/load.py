@@ -38,6 +38,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .library import library_parent
 from .params import LEVERS, POPULATION, RUN, UNCERTAINTIES, WORLD
 from .schema import Levers, RunSettings, Scenario, World
 
@@ -127,7 +128,9 @@ def load_scenario(
         seed, steps, replications: the CLI flags; when not None they override ``run.*``.
 
     Returns:
-        The validated :class:`Scenario`.
+        The validated :class:`Scenario`; its :attr:`~Scenario.files` are the files read (the
+        ``extends`` chain, child first). ``extends: NAME.yaml`` names a file next to the child,
+        else the library's file of that name (:func:`sim.scenario.library.library_parent`).
 
     Raises:
         ScenarioError: with every problem found, for any kind of bad input.
@@ -159,6 +162,7 @@ def load_scenario(
             problems.append(_problem_from_error(err, origins, root))
     if problems:
         raise ScenarioError(_in_file_order(problems, files))
+    scenario._files = tuple(os.path.realpath(f) for f in files)
     return scenario
 
 
@@ -211,6 +215,9 @@ def _load_chain(
                                 "(a path relative to this file, e.g. baseline.yaml)"))
         raise _Blocked
     parent_shown = os.path.normpath(os.path.join(os.path.dirname(shown), parent))
+    from_library = library_parent(shown, parent)  # no such file here: the library's
+    if from_library is not None:
+        parent_shown = str(from_library)
     parent_real = os.path.realpath(parent_shown)
     names = [*chain, real]
     if parent_real in names:

@@ -16,6 +16,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     create_model,
     model_validator,
 )
@@ -98,6 +99,15 @@ class Scenario(BaseModel):
     run: RunSettings = Field(default_factory=RunSettings)  # type: ignore[valid-type]
     world: World = Field(default_factory=World)  # type: ignore[valid-type]
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
+    #: The files this scenario was read from, child first (set by the loader; not a value of the
+    #: scenario: it is neither validated, dumped nor hashed).
+    _files: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files read to make this scenario (its ``extends`` chain, child first, real
+        paths); empty when it was built in code."""
+        return self._files
 
     @model_validator(mode="after")
     def _check_sizes_and_schedules(self) -> Scenario:
