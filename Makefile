@@ -1,11 +1,13 @@
 # triplewin developer tasks.  `make` alone sets up the virtualenv.
 #
-#   make venv    create .venv (Python >= 3.12) and pip install -e '.[test,sweep,app,calibrate]'
+#   make venv    create .venv (Python >= 3.12) and pip install -e '.[test,sweep,app,calibrate,docs]'
 #   make demo    run the baseline scenario (with plots)
 #   make test    run the test suite (pytest, 2 xdist workers)
 #   make test-fast  the suite without the long paired multi-seed tests (-m "not slow")
 #   make bench   run the benchmark (bench/run.py; ARGS=--quick for a fast check)
 #   make docs    regenerate docs/parameters.md and the tables in docs/ODD.md (sim.reference)
+#   make site    build the docs site into build/site/ (Sphinx, offline, warnings are errors)
+#   make wheel   build the wheel (with the scenario library inside) into dist/
 #   make baseline  rewrite tests/baseline/ (regression baseline) and print what moved
 #   make validation  calibrate (ABC, CAL_BUDGET runs) and validate history into docs/validation/
 #   make clean   remove .venv and caches (never touches results/)
@@ -19,7 +21,7 @@
 VENV      := .venv
 VPY       := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
-EXTRAS    := test,sweep,app,calibrate
+EXTRAS    := test,sweep,app,calibrate,docs
 PIP_FLAGS := -q --disable-pip-version-check --progress-bar off
 SCENARIO  := scenarios/baseline.yaml
 PYTEST_ARGS :=
@@ -69,6 +71,23 @@ bench: venv
 .PHONY: docs
 docs: venv
 	$(VPY) -m sim.reference
+
+# The docs site: every docs/*.md page, the README, and the API reference from the docstrings.
+# Offline (no intersphinx, no CDN); -W: a warning fails the build; -n is not used (type hints of
+# third-party classes have no target without the network). tests/test_site.py builds it too.
+SITE := build/site
+.PHONY: site
+site: venv
+	rm -rf $(SITE) docs/_api
+	$(VPY) -m sphinx -W --keep-going -q -b html -d build/doctrees docs $(SITE)
+	@echo "Site: $(SITE)/index.html"
+
+# The wheel and the source distribution (setup.py copies scenarios/ and sweeps/ into the wheel).
+.PHONY: wheel
+wheel: venv
+	rm -rf dist
+	$(VPY) -m pip wheel $(PIP_FLAGS) --no-deps --no-build-isolation -w dist .
+	@ls dist/*.whl
 
 # The deliberate update of the regression baseline (tests/test_regression.py): run it when a
 # change is meant to move the numbers, read what moved, commit tests/baseline/ with the change.
