@@ -70,7 +70,7 @@ def list_command(
                   f"{run_as})", title_justify="left", show_lines=True)
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("the question it asks", ratio=3)
-    table.add_column("article section (China Brief 15(18))", ratio=1)
+    table.add_column("article: China Brief 15(18)", ratio=1)
     for f in files:
         try:
             s = load_scenario(f)
