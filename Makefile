@@ -78,7 +78,7 @@ docs: venv
 SITE := build/site
 .PHONY: site
 site: venv
-	rm -rf $(SITE) docs/_api
+	rm -rf $(SITE) build/doctrees docs/reference/_api
 	$(VPY) -m sphinx -W --keep-going -q -b html -d build/doctrees docs $(SITE)
 	@echo "Site: $(SITE)/index.html"
 
@@ -112,6 +112,6 @@ validation: venv
 	    --out docs/validation
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info docs/reference/_api
 	find . \( -path ./results -o -path ./.git \) -prune -o \
 	    -type d \( -name __pycache__ -o -name '*.egg-info' \) -exec rm -rf {} +

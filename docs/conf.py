@@ -1,10 +1,10 @@
 """Sphinx configuration of the triplewin docs site (``make site``; built offline, warnings are
 errors).
 
-Every Markdown page in ``docs/`` (and ``docs/validation/``) is picked up by the glob toctrees of
-``index.md``: a new page needs no list to be edited, and a page that no toctree reaches fails the
-build. The API reference is generated from the docstrings of every module of ``sim``
-(``api.md``, autosummary). Nothing is fetched from the network (no intersphinx, no CDN).
+Every Markdown page in ``docs/``, ``docs/validation/`` and ``docs/reference/`` is picked up by the
+glob toctrees of ``index.md``: a new page needs no list to be edited, and a page that no toctree
+reaches fails the build. The API reference is generated from the docstrings of every module of ``sim``
+(``reference/api.md``, autosummary). Nothing is fetched from the network (no intersphinx, no CDN).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ extensions = [
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}  # .rst: the API stubs
 root_doc = "index"
-exclude_patterns = ["_build", "_api/*.tmp", "**.ipynb_checkpoints", "tutorial.ipynb"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "tutorial.ipynb"]
 templates_path: list[str] = []
 
 # MyST: GitHub-style heading anchors (links such as ODD.md#appendix-a-parameters), $-math

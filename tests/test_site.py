@@ -4,7 +4,7 @@ every page of docs/ by itself.
 A failure here lists Sphinx's warnings: usually a docstring that is not valid reStructuredText
 (an unmatched ``*`` or backquote, an indented line without a blank line before it), a Markdown
 link to a file that does not exist, or a page in a folder that no toctree of docs/index.md
-reaches (pages directly in docs/ and docs/validation/ are picked up by a glob).
+reaches (pages directly in docs/, docs/validation/ and docs/reference/ are picked up by globs).
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ def site(tmp_path_factory, repo_root=Path(__file__).resolve().parent.parent) -> 
 
 def test_every_page_of_docs_is_on_the_site(site, repo_root):
     pages = [p.relative_to(repo_root / "docs") for p in (repo_root / "docs").glob("*.md")]
-    pages += [p.relative_to(repo_root / "docs")
-              for p in (repo_root / "docs" / "validation").glob("*.md")]
+    for folder in ("validation", "reference"):
+        pages += [p.relative_to(repo_root / "docs")
+                  for p in (repo_root / "docs" / folder).glob("*.md")]
     assert pages
     for page in pages:
         assert (site / page.with_suffix(".html")).is_file(), page
@@ -55,11 +56,11 @@ def test_the_front_page_is_the_readme_and_names_the_version(site, repo_root):
 
 
 def test_the_api_reference_comes_from_the_docstrings(site):
-    page = (site / "_api" / "sim.scenario.library.html").read_text(encoding="utf-8")
+    page = (site / "reference" / "_api" / "sim.scenario.library.html").read_text("utf-8")
     assert "find_scenario" in page
     # the first line of a docstring, as written in the code
     from sim.scenario.library import library_root
 
     assert library_root.__doc__.split()[2] in page
     for module in ("sim.api", "sim.model", "sim.scenario.params", "sim.metrics"):
-        assert (site / "_api" / f"{module}.html").is_file(), module
+        assert (site / "reference" / "_api" / f"{module}.html").is_file(), module
