@@ -56,8 +56,8 @@ def load_scenario_config(config: Any, *, seed: int | None = None,
                          replications: int | None = None, steps: int | None = None,
                          levers: dict[str, Any] | None = None,
                          world: dict[str, Any] | None = None) -> Scenario:
-    """A validated :class:`Scenario` from a file path, a dict (the keys of a scenario file;
-    ``name`` optional) or a Scenario, with optional run settings and lever/world changes."""
+    """A validated :class:`Scenario` from a file path or a library name (``"baseline"``), a dict
+    (the keys of a scenario file; ``name`` optional) or a Scenario, with optional run settings and lever/world changes."""
     if isinstance(config, Scenario):
         data = config.model_dump()
         shown = f"<scenario {config.name}>"
@@ -69,9 +69,11 @@ def load_scenario_config(config: Any, *, seed: int | None = None,
                                          "files only (load the file and pass levers=/world= "
                                          "changes instead)")])
     elif isinstance(config, (str, os.PathLike)):
+        from .scenario.library import find_scenario
         from .scenario.load import load_scenario
 
-        scenario = load_scenario(config, seed=seed, steps=steps, replications=replications)
+        scenario = load_scenario(find_scenario(config), seed=seed, steps=steps,
+                                 replications=replications)
         if not levers and not world:
             return scenario
         data, shown = scenario.model_dump(), str(config)
@@ -168,9 +170,10 @@ _WORLD = WORLD
 def _base(base: str | None) -> Scenario:
     if base is None:
         return Scenario(name="defaults")
+    from .scenario.library import find_scenario
     from .scenario.load import load_scenario
 
-    return load_scenario(base)
+    return load_scenario(find_scenario(base))
 
 
 def evaluate(*, seed: int = RUN["seed"].default, steps: int = RUN["steps"].default,

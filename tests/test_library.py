@@ -284,3 +284,13 @@ def test_the_licence_and_the_changelog_are_there(repo_root):
     released = re.sub(r"\.dev\d+$", "", sim.__version__)
     assert f"({released})" in changelog or f"[{released}]" in changelog
     assert "[0.1.0]" in changelog
+
+
+def test_the_python_api_takes_library_names(tmp_path, monkeypatch):
+    from sim import api
+
+    monkeypatch.chdir(tmp_path)
+    s = api.load_scenario_config("joint-bidding", steps=4)
+    assert s.name == "joint-bidding" and s.run.steps == 4
+    assert s.files[0] == str(_lib("joint-bidding").resolve())
+    assert api.find_reference("no-cooperation") == _lib("no-cooperation")
