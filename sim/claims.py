@@ -277,7 +277,6 @@ CLAIMS: tuple[Claim, ...] = (
         moves=(("dg_debt_to_gdp", UP), ("dg_default_rate", UP)),
         knockout={"debt_service_weight": 0.0, "debt_overhang": 0.0},
         knockout_effects=("dg_default_rate",),
-        replications=10,
     ),
     Claim(
         17, "Backlash with constant screening",
