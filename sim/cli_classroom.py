@@ -38,6 +38,9 @@ def app_command(
     host: Annotated[str, typer.Option(help="Address to serve on (loopback by default: only "
                                       "this computer can open the page).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8765,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        "--allow-host", help="Another name the page may be opened by (e.g. a DNS name of this "
+        "computer); repeat for several. Requests naming any other host are refused.")] = None,
 ) -> None:
     """Serve the classroom page: run a scenario live with a slider per lever, beside the
     no-cooperation reference. Works with no network; open the printed address."""
@@ -72,7 +75,8 @@ def app_command(
         _bad_input(f"the classroom page needs the 'app' extra ({e.name} is missing): "
                    "pip install -e '.[app]'")
     try:
-        application = create_app(_scenarios_dir(scenario), scenario)
+        application = create_app(_scenarios_dir(scenario), scenario, host=host,
+                                 allow_hosts=tuple(allow_host or ()))
     except LiveError as e:
         _bad_input(str(e))
 

@@ -12,20 +12,15 @@ Debian's package when it is missing). Without Chromium or Playwright the tests s
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 import pytest
+from app_process import ROOT, start_app, stop
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -41,42 +36,15 @@ for _module in ("starlette", "uvicorn"):
     pytest.importorskip(_module, reason=f"{_module} is not installed (pip install -e '.[app]')")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``triplewin app`` on a free loopback port; yields its address."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("app") / "server.log"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    with log.open("w") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sim", "app", str(ROOT / "scenarios" / "baseline.yaml"),
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=log.parent, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    proc, port = start_app(tmp_path_factory.mktemp("app"),
+                           str(ROOT / "scenarios" / "baseline.yaml"), "--host", "127.0.0.1")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the app did not start:\n{log.read_text()}")
-                time.sleep(0.2)
         yield f"http://127.0.0.1:{port}/"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -122,17 +122,20 @@ def with_values(base: Scenario, values: dict[str, Any]) -> Scenario:
         raise LiveError(" ".join(str(e).split())) from None
 
 
-def check_lever(name: str, value: Any) -> float:
+def check_lever(name: Any, value: Any) -> float:
     """A lever value from the page, checked against its declaration."""
-    p = LEVERS.get(name)
+    p = LEVERS.get(name) if isinstance(name, str) else None
     if p is None:
-        raise LiveError(f"unknown lever {name!r}; levers are {', '.join(LEVERS)}")
+        raise LiveError(f"unknown lever {str(name)[:40]!r}; levers are {', '.join(LEVERS)}")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise LiveError(f"{name}: expected a number ({p.range_text.split(', or')[0]})")
     try:
         v = float(value)
-    except (TypeError, ValueError):
-        raise LiveError(f"{name}: {value!r} is not a number") from None
+    except (TypeError, ValueError, OverflowError):
+        raise LiveError(f"{name}: {str(value)[:40]!r} is not a number") from None
     if not math.isfinite(v) or v < p.low or (p.high is not None and v > p.high):
-        raise LiveError(f"{name}: {v:g} is out of range ({p.range_text})")
+        shown = f"{v:g}" if math.isfinite(v) else str(value)[:40]
+        raise LiveError(f"{name}: {shown} is out of range ({p.range_text.split(', or')[0]})")
     return v
 
 

@@ -20,6 +20,7 @@ Scenario files are named by a key from ``/api/config``; the page never sends a p
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -28,23 +29,36 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..scenario.params import RUN
+from .guard import HostGuard, RequestError, allowed_hosts, error, json_body, whole_number
 from .live import (
+    MAX_VERDICT_REPLICATIONS,
     REFERENCE_FILE,
     LiveError,
     LiveRun,
+    check_lever,
     page_config,
     paired_verdict,
     reference_pins,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
-#: Live runs kept in memory at once (the oldest is dropped first).
-MAX_RUNS = 24
+#: Live runs kept in memory at once, over all clients.
+MAX_RUNS = 240
+#: Live runs one client (address) keeps at once (its own oldest is dropped first).
+RUNS_PER_CLIENT = 6
+#: A run unused this long may be dropped when the server is full, seconds.
+IDLE_SECONDS = 1800.0
+#: Verdicts (paired replications, the heaviest request) computed at once.
+MAX_VERDICTS = 2
+SEED = RUN["seed"]
 #: Most quarters one step request may advance.
 MAX_STEP = 400
 
@@ -85,7 +99,13 @@ def scenario_library(folder: Path | None, extra: Path | None = None) -> list[Sce
 
 
 class Classroom:
-    """The server's state: the scenario library, the reference and the live runs."""
+    """The server's state: the scenario library, the reference and the live runs.
+
+    Live runs are kept per client (by address): a client holds at most :data:`RUNS_PER_CLIENT`
+    runs (its own oldest is dropped first), so no client can evict another's runs. When the
+    server holds :data:`MAX_RUNS` runs in all, runs idle for :data:`IDLE_SECONDS` are dropped;
+    if none is, a new run is refused (503) rather than taking one from another client.
+    """
 
     def __init__(self, scenarios_dir: Path | None, scenario: Path | None = None) -> None:
         self.library = scenario_library(scenarios_dir, scenario)
@@ -98,8 +118,10 @@ class Classroom:
         self.pins = reference_pins(ref)
         self.default_key = ok[0].key if scenario is not None else next(
             (e.key for e in ok if e.name == "baseline"), ok[0].key)
-        self.runs: OrderedDict[str, LiveRun] = OrderedDict()
+        self.runs: OrderedDict[str, tuple[str, LiveRun]] = OrderedDict()  # id -> (client, run)
+        self.used: dict[str, float] = {}  # id -> last use (monotonic seconds)
         self.lock = threading.Lock()
+        self.verdicts = threading.BoundedSemaphore(MAX_VERDICTS)
         from .. import model  # noqa: F401  (import it now, not on the first page load)
 
     @staticmethod
@@ -116,11 +138,11 @@ class Classroom:
 
     def entry(self, key: Any) -> ScenarioEntry:
         for e in self.library:
-            if e.key == key:
+            if isinstance(key, str) and e.key == key:
                 if e.error:
                     raise LiveError(f"{e.path.name} is not valid: {e.error}")
                 return e
-        raise LiveError(f"unknown scenario {key!r}")
+        raise LiveError(f"unknown scenario {str(key)[:40]!r}")
 
     def config(self) -> dict[str, Any]:
         cfg = page_config()
@@ -129,84 +151,99 @@ class Classroom:
                              "levers": e.levers, "error": e.error} for e in self.library]
         cfg["default_scenario"] = self.default_key
         cfg["reference"] = {"file": self.reference_path.name, "pins": self.pins}
+        cfg["seed_range"] = [SEED.low, SEED.high]
         return cfg
 
-    def new_run(self, key: Any, seed: Any, overrides: Any) -> tuple[str, LiveRun]:
+    def new_run(self, client: str, key: Any, seed: Any, overrides: Any) -> tuple[str, LiveRun]:
+        """A new live run for ``client`` (everything is checked before anything is kept)."""
         from ..scenario.load import load_scenario
 
         e = self.entry(key)
-        seed = e.seed if seed in (None, "") else _int(seed, "seed")
-        if not 0 <= seed < 2**63:
-            raise LiveError("seed must be a whole number from 0")
+        seed = e.seed if seed in (None, "") else whole_number(seed, "seed", SEED.low, SEED.high)
         if not isinstance(overrides or {}, dict):
             raise LiveError("overrides must be an object {lever: value}")
         run = LiveRun(load_scenario(e.path), pins=self.pins, seed=seed,
                       overrides=dict(overrides or {}))
         run_id = uuid.uuid4().hex
+        now = time.monotonic()
         with self.lock:
-            self.runs[run_id] = run
-            while len(self.runs) > MAX_RUNS:
-                self.runs.popitem(last=False)
+            mine = [i for i, (c, _r) in self.runs.items() if c == client]
+            for i in mine[:max(0, len(mine) - RUNS_PER_CLIENT + 1)]:
+                self._drop(i)
+            if len(self.runs) >= MAX_RUNS:
+                for i in [i for i, t in self.used.items() if now - t > IDLE_SECONDS]:
+                    self._drop(i)
+            if len(self.runs) >= MAX_RUNS:
+                raise RequestError("the server holds as many live runs as it can; try again "
+                                   "later", 503)
+            self.runs[run_id] = (client, run)
+            self.used[run_id] = now
         return run_id, run
+
+    def _drop(self, run_id: str) -> None:
+        self.runs.pop(run_id, None)
+        self.used.pop(run_id, None)
 
     def run(self, run_id: str) -> LiveRun:
         with self.lock:
-            run = self.runs.get(run_id)
-            if run is not None:
-                self.runs.move_to_end(run_id)
-        if run is None:
+            item = self.runs.get(run_id)
+            if item is not None:
+                self.used[run_id] = time.monotonic()
+        if item is None:
             raise KeyError(run_id)
-        return run
-
-
-def _int(v: Any, what: str) -> int:
-    if isinstance(v, bool):
-        raise LiveError(f"{what} must be a whole number")
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise LiveError(f"{what} must be a whole number") from None
-    if not f.is_integer():
-        raise LiveError(f"{what} must be a whole number")
-    return int(f)
+        return item[1]
 
 
 def _act(room: Classroom, run_id: str, action: str, data: dict[str, Any]) -> Response:
-    """One control request on a live run (in a worker thread: model work blocks)."""
+    """One control request on a live run (in a worker thread: model work blocks). Every value
+    is checked before the run is touched, so a bad request leaves the run as it was."""
     try:
         run = room.run(run_id)
     except KeyError:
-        return JSONResponse({"error": "this run has expired; press Reset"}, status_code=404)
+        return error("this run has expired; press Reset", 404)
     if action == "verdict":
-        # outside the run's lock: the live run may go on stepping meanwhile
+        reps = whole_number(data.get("replications", 5), "replications", 2,
+                            MAX_VERDICT_REPLICATIONS)
+        if not room.verdicts.acquire(blocking=False):
+            raise RequestError("the server is busy with other verdicts; try again in a moment",
+                               503)
+        try:  # outside the run's lock: the live run may go on stepping meanwhile
+            with run.lock:
+                scenario, overrides, pins, seed = run.settings()
+            return JSONResponse(paired_verdict(scenario, overrides, pins, seed, reps))
+        finally:
+            room.verdicts.release()
+    if action == "step":
+        n = whole_number(data.get("n", 1), "n", 0, MAX_STEP)
         with run.lock:
-            scenario, overrides, pins, seed = run.settings()
-        reps = _int(data.get("replications", 5), "replications")
-        return JSONResponse(paired_verdict(scenario, overrides, pins, seed, reps))
+            run.step(n)
+            return JSONResponse(run.state())
+    if action == "lever":
+        name, value = data.get("name"), data.get("value")
+        check_lever(name, value)
+        with run.lock:
+            run.set_lever(name, value)
+            return JSONResponse(run.state())
+    # reset
+    seed = data.get("seed")
+    seed = None if seed in (None, "") else whole_number(seed, "seed", SEED.low, SEED.high)
     with run.lock:
-        if action == "step":
-            run.step(min(max(_int(data.get("n", 1), "n"), 0), MAX_STEP))
-        elif action == "lever":
-            run.set_lever(str(data.get("name")), data.get("value"))
-        elif action == "reset":
-            if data.get("seed") not in (None, ""):
-                run.seed = _int(data["seed"], "seed")
-            run.reset()
+        if seed is not None:
+            run.seed = seed
+        run.reset()
         return JSONResponse(run.state())
 
 
-def create_app(scenarios_dir: Path | None, scenario: Path | None = None) -> Starlette:
-    """The Starlette application (``triplewin app`` serves it with uvicorn)."""
-    room = Classroom(scenarios_dir, scenario)
+def client_of(request: Request) -> str:
+    """Who is asking: the client's address (one quota of live runs per address)."""
+    return request.client.host if request.client else "unknown"
 
-    async def body(request: Request) -> dict[str, Any]:
-        try:
-            data = await request.json()
-        except ValueError:
-            raise LiveError("the request body must be JSON") from None
-        if not isinstance(data, dict):
-            raise LiveError("the request body must be a JSON object")
-        return data
+
+def create_app(scenarios_dir: Path | None, scenario: Path | None = None,
+               host: str = "127.0.0.1", allow_hosts: tuple[str, ...] = ()) -> Starlette:
+    """The Starlette application (``triplewin app`` serves it with uvicorn). ``host`` is the
+    address served on: requests must name it (or a loopback name, or one of ``allow_hosts``)."""
+    room = Classroom(scenarios_dir, scenario)
 
     async def index(_request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
@@ -215,10 +252,11 @@ def create_app(scenarios_dir: Path | None, scenario: Path | None = None) -> Star
         return JSONResponse(room.config())
 
     async def create(request: Request) -> Response:
-        data = await body(request)
+        data = await json_body(request)
+        client = client_of(request)
 
         def make() -> Response:
-            run_id, run = room.new_run(data.get("scenario", room.default_key),
+            run_id, run = room.new_run(client, data.get("scenario", room.default_key),
                                        data.get("seed"), data.get("overrides"))
             return JSONResponse({"id": run_id, **run.state()})
 
@@ -226,14 +264,22 @@ def create_app(scenarios_dir: Path | None, scenario: Path | None = None) -> Star
 
     def control(action: str):
         async def handler(request: Request) -> Response:
-            data = await body(request)
+            data = await json_body(request)
             return await run_in_threadpool(_act, room, request.path_params["run_id"], action,
                                            data)
 
         return handler
 
     async def live_error(_request: Request, exc: Exception) -> Response:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+        return error(str(exc), getattr(exc, "status", 400))
+
+    async def http_error(_request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 400)
+        words = {404: "not found", 405: "method not allowed"}
+        return error(words.get(status, str(getattr(exc, "detail", "bad request"))), status)
+
+    async def server_error(_request: Request, _exc: Exception) -> Response:
+        return error("internal error (the run is unchanged); please report it", 500)
 
     routes = [
         Route("/", index),
@@ -243,7 +289,9 @@ def create_app(scenarios_dir: Path | None, scenario: Path | None = None) -> Star
           for a in ("step", "lever", "reset", "verdict")],
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={LiveError: live_error})
+    app = Starlette(routes=routes, exception_handlers={
+        LiveError: live_error, HTTPException: http_error, Exception: server_error},
+        middleware=[Middleware(HostGuard, hosts=allowed_hosts(host, allow_hosts))])
     app.state.classroom = room
     return app
 
@@ -253,5 +301,5 @@ def serve(host: str, port: int, scenarios_dir: Path | None, scenario: Path | Non
     """Serve the page until interrupted."""
     import uvicorn
 
-    app = create_app(scenarios_dir, scenario)
+    app = create_app(scenarios_dir, scenario, host=host)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
