@@ -60,7 +60,7 @@ def _options(
 
 #: Display order and titles of metric groups (``sim.metrics.Metric.group``).
 GROUP_TITLES = {"china": "China", "developed": "Developed", "developing": "Developing",
-                "gain": "Gains", "mechanism": "Mechanism"}
+                "gain": "Welfare", "mechanism": "Mechanism"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,12 +165,29 @@ def _bound(x: float | int) -> str:
     return f"{x:,}" if isinstance(x, int) and abs(x) < 10**7 else f"{x:.3g}"
 
 
+def _label_index(params: dict[str, Any], metrics: dict[str, Any]) -> dict[str, str]:
+    """Lower-case labels (as summaries, tables and the page show them) -> names."""
+    out: dict[str, str] = {}
+    for n in params:
+        out[n.replace("_", " ").lower()] = n
+    for m in metrics.values():
+        label = m.label.lower()
+        out[label] = m.name
+        out.setdefault(label.split(" (")[0], m.name)
+    return out
+
+
 @app.command()
 def explain(
     name: Annotated[str | None, typer.Argument(help="A lever, uncertainty, population or run "
-                                               "parameter, or a metric.")] = None,
+                                               "parameter, or a metric: its name or the label "
+                                               "a summary shows (e.g. 'Chinese technology').")
+                    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every name with its unit, range and "
+                                       "meaning (long).")] = False,
 ) -> None:
-    """What a lever, uncertainty or metric means: unit, range, default and source."""
+    """What a lever, uncertainty or metric means: unit, range, default and source. Without a
+    name: a short index of the names, by kind."""
     import difflib
 
     from rich.markup import escape
@@ -180,6 +197,29 @@ def explain(
 
     metrics = _metrics()
     console = _console()
+    if name is None and not all_:
+        import textwrap
+
+        width = max(60, min(console.width, 100))
+        index = [("Levers (levers:)", [p.name + ("*" if p.schedulable else "")
+                                       for p in LEVERS.values()]),
+                 ("Uncertainties (world:)", [p.name + ("*" if p.schedulable else "")
+                                             for p in UNCERTAINTIES.values()]),
+                 ("Population (world:)", list(POPULATION)),
+                 ("Run settings (run:)", list(RUN))]
+        groups: dict[str, list[str]] = {}
+        for m in sorted(metrics.values(), key=lambda m: _group_key(m.group)):
+            groups.setdefault(_group_title(m.group), []).append(m.name)
+        index += [(f"Metrics: {g}", names) for g, names in groups.items()]
+        for title, names in index:
+            console.print(f"[bold]{escape(title)}[/] ({len(names)})")
+            console.print(textwrap.fill(", ".join(names), width, initial_indent="  ",
+                                        subsequent_indent="  "), markup=False, highlight=False)
+        console.print("* also takes a schedule {step: value}, e.g. {0: 0.2, 12: 0.8}",
+                      markup=False)
+        console.print("More on one: triplewin explain NAME (or a label as a summary shows it); "
+                      "every name with its meaning: triplewin explain --all", markup=False)
+        return
     if name is None:
         for title, params in (("Levers (levers:)", LEVERS),
                               ("Uncertainties (world:)", UNCERTAINTIES),
@@ -210,6 +250,7 @@ def explain(
         return
 
     key = name.split(".")[-1]  # accept levers.joint_bidding as well
+    key = _label_index(ALL, metrics).get(" ".join(name.lower().split()), key)
     if key in ALL:
         p = ALL[key]
         section = {"lever": "levers", "uncertainty": "world", "constant": "world",
@@ -406,8 +447,10 @@ def _difference_table(c: Any) -> Table:
 
     metrics = _metrics()
     table = Table(title="Key metrics at the final step (all metrics in comparison.json)",
-                  title_justify="left")
-    for col in ("metric", "A", "B", "B - A", "95% CI", ""):
+                  title_justify="left",
+                  caption="*: the 95% CI of B - A excludes zero (a clear difference)",
+                  caption_justify="left")
+    for col in ("metric", "A", "B", "B - A", "95% CI", "*"):
         table.add_column(col, justify="left" if col == "metric" else "right")
     for name in KEY_COMPARE:
         d = c.metrics[name]

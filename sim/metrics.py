@@ -162,15 +162,15 @@ _DECL = [
     Metric("dg_tied_value", "Tied financed projects", "USD bn per year",
            "Value of projects awarded in the trailing year that hosts tendered with tied "
            "policy-bank credit.", "developing"),
-    Metric("gain_developed", "Gain: developed countries", "USD bn, cumulative",
+    Metric("gain_developed", "Welfare index: developed countries", "USD bn, cumulative",
            "Developed firms' profit (incl. consortium shares and licensing) + wages at Chinese "
            "plants in developed hosts + procurement surplus of developed hosts - their half of "
            "joint-fund losses.", "gain", True),
-    Metric("gain_developing", "Gain: developing countries", "USD bn, cumulative",
+    Metric("gain_developing", "Welfare index: developing countries", "USD bn, cumulative",
            "Quality-weighted value of delivered projects - price paid - value lost in payment "
            "distress + wages at Chinese parks and at local firms + local firms' profit.", "gain",
            True),
-    Metric("gain_china", "Gain: China", "USD bn, cumulative",
+    Metric("gain_china", "Welfare index: China", "USD bn, cumulative",
            "Overseas profit (after distress losses and licensing) + value of technology upgrading "
            "+ value of idle overcapacity put to work - China's half of joint-fund losses.", "gain",
            True),

@@ -180,12 +180,10 @@ def _run_body(r: RunData) -> str:
     gains = []
     for key, g, title in GROUPS:
         s = r.summary(g)
-        word = findings.OUTCOME_WORDS[findings.outcome(s)]
-        cls = findings.outcome(s)
         gains.append(f"<tr><td class='text'>{_swatch(key)}{_e(title)}</td>"
                      f"<td>{findings.fmt_number(s['mean'])}</td>"
                      f"<td>{findings.fmt_number(s['ci_low'])} to "
-                     f"{findings.fmt_number(s['ci_high'])}</td><td class='{cls}'>{word}</td></tr>")
+                     f"{findings.fmt_number(s['ci_high'])}</td></tr>")
     headline = []
     for group in ("china", "developed", "developing"):
         rows = [row for row in findings.summary_rows(r, [m for m in HEADLINE
@@ -201,12 +199,12 @@ def _run_body(r: RunData) -> str:
 (2015Q1 to {q}). Report written by <code>triplewin report</code>.</p>
 <h2>What the scenario asks</h2>
 <p>{_prose(r.description) or "<em>No description in the manifest.</em>"}</p>
-<div class="verdict"><p class="head">{_e(findings.run_gains_title(r))}</p>
-<table><thead><tr><th class="text">group</th><th>cumulative gain by {q}, USD bn</th>
-<th>95% CI</th><th></th></tr></thead><tbody>{"".join(gains)}</tbody></table>
-<p class="meta">These are the cumulative gain indices of this one scenario, not differences from a
-reference. For a verdict on a policy, compare it with a reference:
-<code>triplewin compare scenarios/no-cooperation.yaml SCENARIO.yaml</code>.</p></div>
+<div class="verdict"><p class="head">{_e(findings.run_levels_title(r))}</p>
+<table><thead><tr><th class="text">group</th><th>welfare index by {q}, USD bn (level)</th>
+<th>95% CI</th></tr></thead><tbody>{"".join(gains)}</tbody></table>
+<p class="meta">These are the levels of the cumulative welfare indices in this one scenario.
+{_e(findings.LEVELS_NOTE)} For example: <code>triplewin compare scenarios/baseline.yaml
+SCENARIO.yaml</code>.</p></div>
 <h2>Lever settings</h2>
 {_lever_table([r])}
 <h2>Key results at {q}</h2>

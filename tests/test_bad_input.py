@@ -189,6 +189,26 @@ def test_explain(cli):
     assert "Traceback" not in proc.stderr
 
 
+def test_explain_index_is_short_and_labels_are_accepted(cli):
+    """Without a name: a short index by kind (every name once); a label as summaries show it
+    ("Chinese technology", "Welfare index: China") explains that metric."""
+    from sim.metrics import METRICS
+    from sim.scenario.params import ALL
+
+    proc = cli("explain")
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) < 80
+    words = set(proc.stdout.replace(",", " ").replace("*", " ").split())
+    assert set(ALL) <= words and set(METRICS) <= words
+    for label, name in (("Chinese technology", "cn_tech_level"),
+                        ("welfare index: china", "gain_china"), ("joint bidding", "joint_bidding")):
+        proc = cli("explain", label)
+        assert proc.returncode == 0, (label, proc.stderr)
+        assert name in proc.stdout
+    proc = cli("explain", "--all")
+    assert proc.returncode == 0 and "meaning" in proc.stdout
+
+
 def test_list(cli, write_file):
     write_file("lib/tiny.yaml", GOOD)
     write_file("lib/broken.yaml", "name: [\n")

@@ -26,7 +26,7 @@ from sim.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
-RUN_STEMS = ["triple_win", "gains", "timeseries_china", "timeseries_developed",
+RUN_STEMS = ["levels", "levels_over_time", "timeseries_china", "timeseries_developed",
              "timeseries_developing"]
 COMPARE_STEMS = ["triple_win", "gains_compare", "timeseries_compare", "key_differences"]
 
@@ -112,7 +112,7 @@ def test_run_writes_slide_ready_figures(folders) -> None:
         assert "<image" not in svg and not re.search(r"href=\"(https?:)?//", svg)
         # drawn, not blank: many distinct colours and the groups' Okabe-Ito colours
         assert _colours(pixels) > 50
-    _, _, pixels = _png_info(figs / "triple_win.png")
+    _, _, pixels = _png_info(figs / "levels.png")
     for group in ("developed", "developing", "china"):
         assert _has_colour(pixels, GROUP_COLOURS[group]), group
 
@@ -197,7 +197,11 @@ def test_titles_state_the_finding() -> None:
     assert findings.trend("dv_profit", np.array([1.0, 50.0, 120.0]), "2024Q4") == \
         "Developed firms' profit: at USD 120 bn by 2024Q4"
     assert findings.trend("dg_jobs", np.array([44.0, 313_771.0]), "2024Q4") == \
-        "Jobs at Chinese parks: up from 44 to 313,771 jobs"
+        "Jobs at Chinese parks: up from about 0 to 314 thousand jobs"
+    assert findings.trend("dg_jobs", np.array([4_000.0, 1_250_000.0]), "2024Q4") == \
+        "Jobs at Chinese parks: up from 4,000 to 1.2 million jobs"
+    assert findings.count_phrase({"up": 1, "down": 2, "unclear": 1}) == \
+        "1 key indicator rises, 2 fall, 1 shows no clear change"
     # a small move gets one more digit rather than "from 0.31 to 0.31"
     assert findings.trend("dv_barrier", np.array([0.313, 0.306]), "2024Q4") == \
         "Entry barrier: down from 0.313 to 0.306"
@@ -247,6 +251,60 @@ def test_report_of_a_comparison(folders) -> None:
                    findings.verdict_sentence(c), "95% CI", "joint_fund", "capital_controls",
                    "Provenance"):
         assert needle in text.replace("&#x27;", "'").replace("&quot;", '"'), needle
+
+
+#: Words a single run's outputs must not use: one run has levels, not gains or wins.
+CLAIMS = re.compile(r"\bgain|\bwins?\b|triple.win", re.IGNORECASE)
+
+
+def _figure_texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))
+            if t.get_text()]
+
+
+def test_single_run_outputs_claim_no_gain_or_win(folders) -> None:
+    """Levels are named as levels: no title, label or note of a run's figures or report
+    speaks of a gain, a win or a triple win (only a comparison with a reference may)."""
+    from sim.plotting import figures, style
+
+    run = pdata.load(folders["run"])
+    with style.context():
+        for stem, fig in figures.run_figure_set(run):
+            texts = _figure_texts(fig)
+            assert texts, stem
+            bad = [t for t in texts if CLAIMS.search(t)]
+            assert bad == [], (stem, bad)
+            assert not CLAIMS.search(figures.FIGURE_NOTES[stem]), stem
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+    assert "Welfare index levels by" in findings.run_levels_title(run)
+    text = write_report(folders["run"], Path(folders["run"]) / "claims.html").read_text()
+    body = re.sub(r"<style>.*?</style>|<[^>]+>|data:[^\"']+", " ", text, flags=re.DOTALL)
+    body = body.replace(run.description, "")  # the scenario's own question may ask about gains
+    assert not CLAIMS.search(body), CLAIMS.findall(body)
+
+
+def test_compare_gains_figure_plots_the_paired_difference(folders) -> None:
+    """gains_compare shows B - A with its 95% band (a +5 bn effect is visible on any scale)."""
+    from sim.plotting import figures, style
+
+    c = pdata.load(folders["compare"])
+    with style.context():
+        fig = figures.fig_compare_gains(c)
+        for ax, (_k, g, _t) in zip(fig.axes, pdata.GROUPS, strict=True):
+            mean, lo, hi = figures.paired_band(c, g)
+            line = ax.get_lines()[0].get_ydata()
+            assert np.allclose(line, (c.b.series[g] - c.a.series[g]).mean(axis=0))
+            assert np.all(lo <= mean + 1e-9) and np.all(mean <= hi + 1e-9)
+            lo_y, hi_y = ax.get_ylim()
+            assert lo_y <= min(0.0, lo.min()) and hi_y >= max(0.0, hi.max())
+            # year ticks stay inside the panel (no labels colliding at the joins)
+            ticks = ax.get_xticks()
+            assert ticks.min() > ax.get_xlim()[0] and ticks.max() < ax.get_xlim()[1]
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
 
 
 def test_report_of_a_run_via_the_command(folders, tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ class ResultsError(Exception):
 
 #: The figures of a run folder and of a compare folder, by file stem, in reading order (drawn
 #: by :mod:`sim.plotting.figures`; listed here, without matplotlib, for work handed out).
-RUN_FIGURES = ("triple_win", "gains", "timeseries_china", "timeseries_developed",
+RUN_FIGURES = ("levels", "levels_over_time", "timeseries_china", "timeseries_developed",
                "timeseries_developing")
 COMPARE_FIGURES = ("triple_win", "gains_compare", "timeseries_compare", "key_differences")
 

@@ -6,10 +6,11 @@ once, in :func:`run_figure_set` and :func:`compare_figure_set`; ``triplewin run`
 (:func:`run_figures`, :func:`compare_figures`), ``triplewin plot`` (:func:`plot_folder`) and
 ``triplewin report`` all draw from them.
 
-Run folder: ``triple_win`` (the three gains with 95% CIs), ``gains`` (gains over time),
+Run folder: ``levels`` (the three welfare indices at the end with 95% CIs: levels of one scenario,
+never called gains), ``levels_over_time``,
 ``timeseries_china``, ``timeseries_developed``, ``timeseries_developing`` (key metrics per group).
 Compare folder: ``triple_win`` (paired differences of the gains with 95% CIs and the verdict),
-``gains_compare`` (gains over time, B against A), ``timeseries_compare`` (key metrics, B against
+``gains_compare`` (the paired difference B - A of the gains over time, with its 95% band), ``timeseries_compare`` (key metrics, B against
 A) and ``key_differences`` (relative change of the key metrics with 95% CIs).
 """
 
@@ -49,16 +50,21 @@ KEY_DIFFERENCES = ["cn_tech_level", "cn_contract_share", "cn_markup", "cn_overse
 
 #: How to read each figure (captions in the report and the notebook).
 FIGURE_NOTES = {
-    "triple_win": "How to read: each group's cumulative gain (bars: one scenario; dots: the paired "
-                  "difference of two) with its 95% confidence interval. A group wins where the "
-                  "whole interval is above zero.",
-    "gains": "How to read: cumulative gain of each group over time; the band holds 90% of the "
-             "replications.",
+    "levels": "How to read: each group's cumulative welfare index at the end of this one "
+              "scenario, with its 95% confidence interval. These are levels; what a policy "
+              "changes shows only against a reference run in the same world (triplewin "
+              "compare).",
+    "levels_over_time": "How to read: each group's cumulative welfare index over time in this "
+                        "one scenario (levels); the band holds 90% of the replications.",
+    "triple_win": "How to read: the paired difference of each group's welfare index (this "
+                  "scenario minus the reference, same seeds) with its 95% confidence interval. "
+                  "A group gains where the whole interval is above zero.",
     "timeseries_china": "How to read: China's key indicators over time (mean and 5-95% band).",
     "timeseries_developed": "How to read: developed countries' key indicators over time.",
     "timeseries_developing": "How to read: developing countries' key indicators over time.",
-    "gains_compare": "How to read: the gains over time in the scenario (colour) and in the "
-                     "reference (grey, dashed); the title says from when the difference is clear.",
+    "gains_compare": "How to read: the paired difference of each group's welfare index over time "
+                     "(scenario minus reference, same seeds), with its 95% confidence band; the "
+                     "dotted line marks the year from which the band stays clear of zero.",
     "timeseries_compare": "How to read: key indicators, scenario (colour) against reference "
                           "(grey, dashed); each panel title gives the paired difference at the "
                           "end.",
@@ -113,9 +119,12 @@ def _format_axis(ax: Axes, metric: str, x: np.ndarray | None = None) -> None:
 
 
 def _year_ticks(ax: Axes, x: np.ndarray) -> None:
-    first, last = int(np.floor(x[0])), int(np.ceil(x[-1]))
-    step = 1 if last - first <= 6 else 2 if last - first <= 14 else 5
-    ax.set_xticks(range(first, last + 1, step))
+    """Whole years, none at the panel's edges (where they would collide with the next panel's
+    labels): 2016, 2018, ..., 2024 for 2015Q1-2024Q4."""
+    first, last = int(np.ceil(x[0])), int(np.floor(x[-1] - 0.5))
+    span = max(last - first, 0)
+    step = 1 if span <= 6 else 2 if span <= 14 else 5
+    ax.set_xticks(range(first, last + 1, step) if last >= first else [round(float(x[-1]))])
     ax.set_xlim(x[0] - 0.25, x[-1])
 
 
@@ -133,6 +142,16 @@ def _direct_labels(ax: Axes, x_end: float, items: list[tuple[float, str, str]]) 
                     annotation_clip=False)
 
 
+def _from_zero(ax: Axes) -> None:
+    """One rule for every panel of a figure: the y axis includes zero, so panels side by side
+    are read the same way (differences are read from the titles and the difference figures)."""
+    lo, hi = ax.get_ylim()
+    if lo > 0:
+        ax.set_ylim(0, hi)
+    elif hi < 0:
+        ax.set_ylim(lo, 0)
+
+
 def _in_sentence(label: str) -> str:
     """A metric label inside a sentence: "entry barrier", but "Chinese technology"."""
     return label if label.split()[0] in ("Chinese", "China") else label[0].lower() + label[1:]
@@ -146,8 +165,9 @@ def _two_lines(label: str, phrase: str, width: int) -> str:
 # one run
 
 
-def fig_run_triple_win(r: RunData) -> Figure:
-    """The three cumulative gains at the end, with 95% confidence intervals."""
+def fig_run_levels(r: RunData) -> Figure:
+    """The three groups' welfare indices at the end of one scenario (levels, not gains), with
+    95% confidence intervals."""
     fig = style.new_figure()
     ax = fig.add_subplot()
     q = r.last_quarter
@@ -172,16 +192,18 @@ def fig_run_triple_win(r: RunData) -> Figure:
     ax.set_ylim(bottom - (0.15 * span if bottom < 0 else 0), top + 0.15 * span)
     ax.axhline(0, color="black", linewidth=1.2)
     ax.set_xticks(range(3), [t for _, _, t in GROUPS], fontsize=17)
-    ax.set_ylabel(f"cumulative gain by {q}, USD bn")
+    ax.set_ylabel(f"welfare index by {q}, USD bn (level)")
     ax.grid(axis="x", visible=False)
-    ax.set_title(f"Mean and 95% confidence interval over {r.replications} replications",
-                 fontweight="normal", fontsize=16)
-    _suptitle(fig, findings.run_gains_title(r))
+    ax.set_title(f"Levels in one scenario: mean and 95% confidence interval over "
+                 f"{r.replications} replications. {findings.LEVELS_NOTE}",
+                 fontweight="normal", fontsize=14, wrap=True)
+    _suptitle(fig, findings.run_levels_title(r))
     return fig
 
 
-def fig_run_gains(r: RunData) -> Figure:
-    """The three cumulative gains over time, labelled at their ends."""
+def fig_run_levels_over_time(r: RunData) -> Figure:
+    """The three groups' cumulative welfare indices over time (levels), labelled at their
+    ends."""
     fig = style.new_figure()
     ax = fig.add_subplot()
     x = years(r.steps)
@@ -192,12 +214,13 @@ def fig_run_gains(r: RunData) -> Figure:
         items.append((end, f"{title}\nUSD {findings.fmt_number(end)} bn", style.GAIN_COLOURS[g]))
     ax.axhline(0, color="black", linewidth=1.0)
     _format_axis(ax, "gain_china", x)
-    ax.set_ylabel("cumulative gain, USD bn")
+    ax.set_ylabel("welfare index, USD bn (level)")
     _direct_labels(ax, x[-1], items)
-    ax.set_title(BAND_NOTE.format(n=r.replications), fontweight="normal", fontsize=15)
+    ax.set_title(BAND_NOTE.format(n=r.replications) + "; levels of one scenario",
+                 fontweight="normal", fontsize=15)
     best = max(GROUPS, key=lambda t: float(r.series[t[1]][:, -1].mean()))[2]
     worst = min(GROUPS, key=lambda t: float(r.series[t[1]][:, -1].mean()))[2]
-    _suptitle(fig, f"{r.name}: {findings.possessive(best)} gain grows most, "
+    _suptitle(fig, f"{r.name}: {findings.possessive(best)} welfare index grows most, "
               f"{findings.possessive(worst)} least by {r.last_quarter}")
     return fig
 
@@ -232,8 +255,7 @@ def fig_group_panels(r: RunData, group: str) -> Figure:
         phrases.append((label, phrase))
         ax.set_title(_two_lines(label, phrase, 44), fontsize=16)
         _format_axis(ax, metric, x)
-        if ax.get_ylim()[0] > 0 and findings.is_share(metric):
-            ax.set_ylim(bottom=0)
+        _from_zero(ax)
     label, phrase = phrases[_biggest_move(r, KEY_METRICS[group])]
     _suptitle(fig, f"{style.GROUP_TITLES[group]} in {r.name}: {_in_sentence(label)} {phrase}")
     fig.supxlabel(BAND_NOTE.format(n=r.replications), x=0.99, ha="right", fontsize=13,
@@ -244,7 +266,8 @@ def fig_group_panels(r: RunData, group: str) -> Figure:
 def _run_makers(r: RunData) -> dict[str, Callable[[], Figure]]:
     """How to make each figure of a run, by file stem, in reading order."""
     makers: dict[str, Callable[[], Figure]] = {
-        "triple_win": lambda: fig_run_triple_win(r), "gains": lambda: fig_run_gains(r)}
+        "levels": lambda: fig_run_levels(r),
+        "levels_over_time": lambda: fig_run_levels_over_time(r)}
     for group in KEY_METRICS:
         makers[f"timeseries_{group}"] = lambda group=group: fig_group_panels(r, group)
     assert tuple(makers) == RUN_FIGURES
@@ -327,31 +350,49 @@ def _ab_handles(c: CompareData, colour: str = "#222222") -> list[Any]:
                    linestyle=style.REFERENCE_DASH, label=f"{c.a.name} (reference)")]
 
 
+def paired_band(c: CompareData, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean of B - A over paired replications at each step, with its 95% confidence band."""
+    from ..experiments.stats import mean_ci
+
+    d = paired_series(c, metric)
+    cis = [mean_ci(d[:, t]) for t in range(d.shape[1])]
+    return (d.mean(axis=0), np.array([s["ci_low"] for s in cis]),
+            np.array([s["ci_high"] for s in cis]))
+
+
 def fig_compare_gains(c: CompareData) -> Figure:
-    """The three gains over time, B (colour) against A (grey, dashed)."""
+    """The paired difference B - A of the three welfare indices over time, each with its 95%
+    confidence band and the year from which the band stays clear of zero. (Plotting the two
+    levels instead would hide a +5 bn effect on a 600 bn scale.)"""
     fig = style.new_figure()
     axes = fig.subplots(1, 3, sharey=True)
     x = years(c.a.steps)
     parts = []
     for ax, (_k, g, title) in zip(axes, GROUPS, strict=True):
-        _band(ax, x, c.a.series[g], style.REFERENCE_COLOUR, linestyle=style.REFERENCE_DASH)
-        _band(ax, x, c.b.series[g], style.GAIN_COLOURS[g])
+        colour = style.GAIN_COLOURS[g]
+        mean, lo, hi = paired_band(c, g)
+        ax.fill_between(x, lo, hi, color=colour, alpha=0.25, linewidth=0)
+        ax.plot(x, mean, color=colour, linewidth=3.0)
+        ax.axhline(0, color="black", linewidth=1.2)
         d = c.metrics[g]
         ax.set_title(_two_lines(title, findings.fmt_delta(g, d["delta"]) + " by "
                                 + c.a.last_quarter, 24), fontsize=16)
         _format_axis(ax, g, x)
-        ax.set_ylabel("cumulative gain, USD bn" if ax is axes[0] else "")
+        ax.set_ylabel(f"{c.b.name} minus {c.a.name}, USD bn" if ax is axes[0] else "")
         word, t = ahead_from(c, g)
         name = title if title == "China" else title.split()[0].lower()
         if word != "unclear" and t is not None:
             parts.append((word, name, quarter_label(t)[:4]))
-    from matplotlib.lines import Line2D
+            ax.axvline(x[t] - 0.25, color="#333333", linewidth=1.6, linestyle=":")
+            ax.annotate(f"{word} from\n{quarter_label(t)}", xy=(x[t] - 0.25, 1.0),
+                        xycoords=("data", "axes fraction"), xytext=(5, -6),
+                        textcoords="offset points", ha="left", va="top", fontsize=13,
+                        color="#333333")
+    from matplotlib.patches import Patch
 
-    note = Line2D([], [], linestyle="none",
-                  label="ahead from: the paired 95% CI excludes 0 from then on")
-    wide = len(c.a.name) + len(c.b.name) > 50  # long names: one entry per row
-    fig.legend(handles=[*_ab_handles(c), note], loc="outside lower center", ncol=1 if wide else 3,
-               fontsize=14)
+    band = Patch(color="#888888", alpha=0.35, label=f"95% confidence band of the mean "
+                 f"difference, {c.replications} paired replications")
+    fig.legend(handles=[band], loc="outside lower center", ncol=1, fontsize=14)
     if len(parts) == 3 and len({(w, y) for w, _n, y in parts}) == 1:
         word, _n, year = parts[0]
         head = f"{c.b.name} vs {c.a.name}: {word} for all three groups from {year}"
@@ -387,8 +428,15 @@ def _biggest_change(c: CompareData, metrics: list[str]) -> str:
         return f"{c.b.name} vs {c.a.name}: no key indicator changes clearly"
     m, pct = best
     verb = "raises" if pct > 0 else "lowers"
-    return (f"{c.b.name}'s biggest effect: it {verb} the {_in_sentence(METRICS[m].label)} by "
-            f"{abs(pct):.0f}% against {c.a.name}")
+    d = c.metrics[m]
+    if findings.is_share(m):  # a share's change in points, its relative change beside it
+        points = findings.fmt_delta(m, abs(d["delta"]))[1:]
+        size = f"{points} ({abs(pct):.0f}% of its level)"
+    else:
+        size = f"{abs(pct):.0f}%" if abs(pct) >= 1 else f"{abs(pct):.1f}%"
+    label = _in_sentence(METRICS[m].label)
+    the = "" if label[0].isupper() else "the "
+    return (f"{c.b.name}'s biggest effect: it {verb} {the}{label} by {size} against {c.a.name}")
 
 
 def fig_compare_panels(c: CompareData) -> Figure:
@@ -405,8 +453,7 @@ def fig_compare_panels(c: CompareData) -> Figure:
                   else f"{findings.fmt_delta(metric, d['delta'])} by {c.a.last_quarter}")
         ax.set_title(_two_lines(METRICS[metric].label, phrase, 30), fontsize=15)
         _format_axis(ax, metric, x)
-        if findings.is_share(metric) and ax.get_ylim()[0] > 0:
-            ax.set_ylim(bottom=0)
+        _from_zero(ax)
     fig.legend(handles=_ab_handles(c), loc="outside lower center", ncol=2, fontsize=16)
     _suptitle(fig, _biggest_change(c, COMPARE_PANELS))
     return fig
@@ -439,8 +486,7 @@ def fig_key_differences(c: CompareData) -> Figure:
     if skipped:
         note += "; not shown (zero in reference): " + ", ".join(METRICS[m].label for m in skipped)
     ax.set_title(textwrap.fill(note, 110), fontweight="normal", fontsize=13)
-    _suptitle(fig, f"{c.b.name} vs {c.a.name}: {counts['up']} key indicators rise, "
-              f"{counts['down']} fall, {counts['unclear']} show no clear change")
+    _suptitle(fig, f"{c.b.name} vs {c.a.name}: " + findings.count_phrase(counts))
     return fig
 
 

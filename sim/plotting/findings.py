@@ -1,7 +1,9 @@
 """Sentences that state what a figure or table shows, from the numbers themselves.
 
 Figure titles and the report use these, so a slide says its finding ("Third-party cooperation
-raises all three groups' gains") rather than what is plotted ("Gains"). The rules are simple and
+raises all three groups' gains") rather than what is plotted ("Gains"). Only a comparison (two
+runs in the same world, paired) speaks of gains or wins; one run's welfare indices are *levels*
+and its outputs say so (:func:`run_levels_title`). The rules are simple and
 stated here: a group *gains* where the 95% confidence interval lies wholly above zero, *loses*
 where it lies wholly below, and is *unclear* otherwise (DESIGN.md section 5).
 """
@@ -94,9 +96,36 @@ def trend_phrase(metric: str, mean: np.ndarray, quarter: str) -> str:
     if abs(end - start) / scale < FLAT:
         return f"steady near {fmt_value(metric, end)}"
     a, b = fmt_value(metric, start, plain=True), fmt_value(metric, end)
-    if a == fmt_value(metric, end, plain=True):  # a small move: show one more digit
+    if unit == "jobs":  # "up from about 0 to 370 thousand jobs", not "from 28 to 367,747"
+        a, b = fmt_jobs(start, end), fmt_jobs(end) + " jobs"
+    elif a == fmt_value(metric, end, plain=True):  # a small move: show one more digit
         a, b = fmt_value(metric, start, precise=True), fmt_value(metric, end, precise=True)
     return f"{'up' if end > start else 'down'} from {a} to {b}"
+
+
+def fmt_jobs(x: float, scale_of: float | None = None) -> str:
+    """A job count rounded as a sentence needs it: "370 thousand", "1.2 million", "about 0"
+    (``scale_of``: a value this count is shown beside; counts under 0.1% of it read "about 0")."""
+    a = abs(x)
+    if scale_of is not None and a < 0.001 * abs(scale_of):
+        return "about 0"
+    if a >= 1e6:
+        return f"{x / 1e6:.1f} million"
+    if a >= 1e4:
+        return f"{x / 1e3:,.0f} thousand"
+    return f"{x:,.0f}"
+
+
+def count_phrase(counts: dict[str, int]) -> str:
+    """"3 key indicators rise, 1 falls, 1 shows no clear change" (verbs agree with counts)."""
+    def part(n: int, one: str, many: str) -> str:
+        return f"{n} {one if n == 1 else many}"
+
+    first = counts["up"]
+    return (f"{first} key indicator{'' if first == 1 else 's'} "
+            f"{'rises' if first == 1 else 'rise'}, "
+            f"{part(counts['down'], 'falls', 'fall')}, "
+            f"{part(counts['unclear'], 'shows no clear change', 'show no clear change')}")
 
 
 def trend(metric: str, mean: np.ndarray, quarter: str) -> str:
@@ -178,25 +207,18 @@ def compare_title(c: CompareData) -> str:
     return text
 
 
-def run_gains_title(r: RunData) -> str:
-    """What the three cumulative gains of one scenario show at its end."""
-    by = {t: outcome(r.summary(g)) for _, g, t in GROUPS}
+#: What every single-run output says about its welfare indices.
+LEVELS_NOTE = ("Levels, not differences: what a policy changes shows only against a reference "
+               "run in the same world (triplewin compare REFERENCE.yaml THIS.yaml).")
+
+
+def run_levels_title(r: RunData) -> str:
+    """The three welfare indices at the end of one scenario, named as levels (one scenario
+    shows no gain and no win: those need a reference run in the same world)."""
     q = r.last_quarter
-    if all(v == "win" for v in by.values()):
-        best = max(GROUPS, key=lambda t: r.summary(t[1])["mean"])[2]
-        return (f"All three groups gain by {q} in {r.name}; "
-                f"{_lower(best)} {_verb([best], 'gain')} most")
-    wins = [t for t, v in by.items() if v == "win"]
-    losses = [t for t, v in by.items() if v == "loss"]
-    parts = []
-    if wins:
-        parts.append(f"{_join([_lower(t) for t in wins])} {_verb(wins, 'gain')}")
-    if losses:
-        parts.append(f"{_join([_lower(t) for t in losses])} {_verb(losses, 'lose')}")
-    if not parts:
-        return f"No group gains or loses with confidence by {q} in {r.name}"
-    text = "; ".join(parts) + f" by {q} in {r.name}"
-    return text[0].upper() + text[1:]
+    ordered = sorted(GROUPS, key=lambda t: -r.summary(t[1])["mean"])
+    parts = [f"{_lower(t)} USD {fmt_number(r.summary(g)['mean'])} bn" for _k, g, t in ordered]
+    return f"Welfare index levels by {q} in {r.name}: {_join(parts)}"
 
 
 def verdict_sentence(c: CompareData) -> str:

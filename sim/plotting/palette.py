@@ -23,7 +23,7 @@ GAIN_COLOURS = {"gain_developed": GROUP_COLOURS["developed"],
                 "gain_developing": GROUP_COLOURS["developing"],
                 "gain_china": GROUP_COLOURS["china"]}
 GROUP_TITLES = {"china": "China", "developed": "Developed countries",
-                "developing": "Developing countries", "gain": "Gains"}
+                "developing": "Developing countries", "gain": "Welfare indices"}
 #: The reference scenario in comparisons.
 REFERENCE_COLOUR = "#6E6E6E"
 #: Verdict marks: a win, a loss, not sure.
