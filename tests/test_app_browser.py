@@ -48,20 +48,40 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory):
+def playwright():
+    """One Playwright driver for the module (two cannot run at once)."""
+    with sync_api.sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="module")
+def browser(playwright, tmp_path_factory: pytest.TempPathFactory):
     """Headless Debian Chromium with a fresh profile."""
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_api.sync_playwright() as pw:
-        try:
-            context = pw.chromium.launch_persistent_context(
-                str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                viewport={"width": 1366, "height": 900})
-        except sync_api.Error as e:  # e.g. a Chromium too old or too new for this Playwright
-            pytest.skip(f"Playwright cannot start {CHROMIUM}: {str(e).splitlines()[0]}")
-        try:
-            yield context
-        finally:
-            context.close()
+    try:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1366, "height": 900})
+    except sync_api.Error as e:  # e.g. a Chromium too old or too new for this Playwright
+        pytest.skip(f"Playwright cannot start {CHROMIUM}: {str(e).splitlines()[0]}")
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright):
+    """Headless Debian Chromium for contexts of their own (screen size, zoom)."""
+    try:
+        b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                       args=CHROMIUM_ARGS)
+    except sync_api.Error as e:
+        pytest.skip(f"Playwright cannot start {CHROMIUM}: {str(e).splitlines()[0]}")
+    try:
+        yield b
+    finally:
+        b.close()
 
 
 class Watch:
@@ -131,12 +151,12 @@ def test_page_offline_levers_charts_and_verdict(server: str, browser) -> None:
     values = {s[0]: s[3] for s in sliders}
     assert values["joint_bidding"] == pytest.approx(0.2)  # scenarios/baseline.yaml
     assert page.eval_on_selector_all("#scenario option", "os => os.length") >= 10
-    assert page.input_value("#scenario") and "baseline" in page.inner_text("#about")
+    assert page.input_value("#scenario") and "baseline" in page.text_content("#about")
 
     # run the baseline to the end and remember the charts
     _run_to_end(page)
     before = {c: _canvas_png(page, f"#chart-{c} canvas") for c in ("gains", "shares", "tech")}
-    point_before = page.inner_text("#point tbody")
+    point_before = page.inner_text("#point")
     assert "2024Q4" in page.inner_text("#clock")
 
     # a student moves a lever with the keyboard, resets and runs again: the charts change
@@ -150,16 +170,19 @@ def test_page_offline_levers_charts_and_verdict(server: str, browser) -> None:
     _run_to_end(page)
     for c, old in before.items():
         assert _canvas_png(page, f"#chart-{c} canvas") != old, f"chart {c} did not change"
-    assert page.inner_text("#point tbody") != point_before
+    assert page.inner_text("#point") != point_before
+    assert "Third party cooperation 1.00 (ref. 0.10)" in page.inner_text("#differs")
 
     # the verdict with replications: the paired comparison with CIs
-    page.select_option("#reps", "3")
     page.click("#verdict-btn")
+    page.select_option("#reps", "3")
+    page.click("#verdict-go")
     page.wait_for_selector("#verdict-result .headline", timeout=90_000)
     verdict = page.inner_text("#verdict-result")
     assert "triple win" in verdict.lower() and "3 replications" in verdict
     assert page.eval_on_selector_all("#verdict-result tbody tr", "rs => rs.length") == 3
-    assert "third_party_cooperation = 1" in verdict
+    assert "Third party cooperation 1.00 (ref. 0.10)" in verdict
+    page.click("#verdict-close")
 
     # the screenshot shows drawn charts, not a blank page
     ARTIFACTS.mkdir(exist_ok=True)
@@ -168,7 +191,7 @@ def test_page_offline_levers_charts_and_verdict(server: str, browser) -> None:
     page.screenshot(path=str(shot), full_page=True)
     box = page.locator("#chart-gains").bounding_box()  # page coordinates at scroll 0
     with Image.open(shot) as im:
-        assert im.size[0] == 1366 and im.size[1] > 900
+        assert im.size == (1366, 900)  # the page fits the screen
         rgb = np.asarray(im.convert("RGB"))
     x0, y0 = int(box["x"]), int(box["y"])
     chart = rgb[y0:y0 + int(box["height"]), x0:x0 + int(box["width"])]
@@ -232,3 +255,104 @@ def test_report_opens_offline(browser, tmp_path: Path) -> None:
     assert [u for u in watch.requests if not u.startswith(("file:", "data:"))] == []
     page.close()
     shutil.copy(report, ARTIFACTS / "report.html")
+
+
+#: Screens the page is designed for: (name, CSS viewport, device pixel ratio). 150% browser zoom
+#: on a 1280x720 projector is a 853x480 CSS viewport drawn at 1.5 device pixels per CSS pixel.
+SCREENS = [("1280x720", (1280, 720), 1.0), ("1920x1080", (1920, 1080), 1.0),
+           ("1280x720-zoom150", (853, 480), 1.5)]
+
+
+@pytest.mark.parametrize("name,size,ratio", SCREENS, ids=[s[0] for s in SCREENS])
+def test_layout_fits_a_projector(server: str, chromium, name: str, size, ratio) -> None:
+    """The comparison with the reference and every chart are on screen without scrolling, the
+    text is large enough to read from the back of a room; the screenshot is kept."""
+    from PIL import Image
+
+    context = chromium.new_context(viewport={"width": size[0], "height": size[1]},
+                                   device_scale_factor=ratio)
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(server)
+    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    _run_to_end(page)
+    width, height = page.evaluate("[innerWidth, innerHeight]")
+    assert page.evaluate("document.documentElement.scrollHeight") <= height
+    for sel in ["#ahead", "#verdict-btn", "#differs", "#chart-world",
+                *[f"#chart-{c} canvas" for c in ("gains", "tech", "shares", "barrier",
+                                                 "default")]]:
+        box = page.locator(sel).bounding_box()
+        assert box is not None, sel
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height + 0.5, (sel, box)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (sel, box)
+        if "canvas" in sel:
+            assert box["height"] >= 90 and box["width"] >= 200, (sel, box)
+    # text a room can read: at least 15 CSS px for the comparison, 12 px anywhere on the stage
+    fonts = page.eval_on_selector_all(
+        "#stage *", "els => els.filter(e => e.offsetParent && e.childNodes.length && "
+        "[...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))"
+        ".map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert min(fonts) >= 11.5, min(fonts)
+    assert page.eval_on_selector(".group .word", "e => parseFloat(getComputedStyle(e).fontSize)") \
+        >= 15
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / f"app-{name}.png"
+    page.screenshot(path=str(shot))
+    with Image.open(shot) as im:
+        assert im.size == (round(size[0] * ratio), round(size[1] * ratio))
+        ink, colours = _drawn(np.asarray(im.convert("RGB")))
+    assert ink > 0.05 and colours > 50
+    assert watch.errors == [] and watch.outside() == []
+    context.close()
+
+
+def test_reference_choice_and_previous_run(server: str, browser) -> None:
+    """The reference is chosen on the page (a scenario, or this scenario with one lever
+    changed); the page says what differs; the previous run is drawn beside the new one."""
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(server)
+    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    options = page.eval_on_selector_all("#reference option", "os => os.map(o => o.value)")
+    assert "lever" in options and len(options) >= 10
+    assert page.eval_on_selector("#reference", "s => s.selectedOptions[0].textContent") == \
+        "baseline"
+    # baseline against baseline: nothing differs
+    assert "the same settings" in page.inner_text("#differs")
+    # against no-cooperation: every lever it sets differs, and the page says so
+    nocoop = page.eval_on_selector_all(
+        "#reference option", "os => os.filter(o => o.textContent === 'no-cooperation')"
+        ".map(o => o.value)")[0]
+    page.select_option("#reference", nocoop)
+    page.wait_for_function("document.querySelector('#differs').textContent"
+                           ".includes('no-cooperation')")
+    text = page.inner_text("#differs")
+    assert "cannot be credited to any one" in text and "Joint bidding" in text
+    assert "capital controls" in text  # a world value differs too
+    # "this scenario with one lever changed": only that lever differs
+    page.select_option("#reference", "lever")
+    page.select_option("#ref-lever-name", "third_party_cooperation")
+    page.fill("#ref-lever-value", "0.8")
+    page.dispatch_event("#ref-lever-value", "change")
+    page.wait_for_function("document.querySelector('#differs').textContent"
+                           ".includes('Third party cooperation 0.10 (ref. 0.80)')")
+    assert "one setting" in page.inner_text("#differs")
+    assert "ref. 0.80" in page.inner_text("#lever-third_party_cooperation")
+    _run_to_end(page)
+    assert page.eval_on_selector("#chart-gains .prev", "e => e.hidden")
+    first = _canvas_png(page, "#chart-gains canvas")
+    # move another lever (the reference follows it) and run again: the previous run is overlaid
+    page.focus("#in-branding")
+    page.keyboard.press("End")
+    page.wait_for_function("document.querySelector('#out-branding').textContent === '1.00'")
+    assert "same in ref." in page.inner_text("#lever-branding")
+    page.click("#reset")
+    page.wait_for_function("document.querySelector('#clock').textContent.includes('step 0 ')")
+    _run_to_end(page)
+    assert not page.eval_on_selector("#chart-gains .prev", "e => e.hidden")
+    assert _canvas_png(page, "#chart-gains canvas") != first
+    # the metric help: "?" on a chart explains its metrics
+    page.click("#chart-tech .info")
+    assert "cn_tech_level" in page.inner_text("#chart-tech .help")
+    assert watch.errors == [] and watch.outside() == []
+    page.close()

@@ -1,15 +1,21 @@
-"""A live run for the classroom page: the model and its no-cooperation reference, side by side.
+"""A live run for the classroom page: the model beside a reference run in the same world.
 
 :class:`LiveRun` steps two :class:`~sim.model.TripleWinModel` instances in lock step with the
-same seed (common random numbers): the chosen scenario with the page's lever settings, and the
-*reference*, which is the same scenario with the settings of ``no-cooperation.yaml`` pinned on
-top (the levers and world values that file sets itself; every other lever follows the sliders).
-Each step the page gets both paths and a point comparison of the three gains; with one run this
-is a point comparison, not a verdict. :func:`paired_verdict` runs the paired comparison of
-:mod:`sim.experiments.compare` over replications and gives the CI-based verdict.
+same seed (common random numbers): the chosen scenario with the page's lever moves, and a
+*reference* the user chooses (:class:`Reference`): any scenario of the library as its file sets
+it (baseline, no-cooperation, ...), or "this scenario with one lever changed" (the reference then
+follows every other lever move). :meth:`LiveRun.differences` says what differs between the two.
+A single run's gains are levels; only the difference from the reference, in the same world and
+seed, is shown as ahead or behind, and the paired verdict over replications
+(:func:`paired_verdict`) is the only place that speaks of a gain with confidence.
 
-Nothing here knows about HTTP (see :mod:`sim.app.server`); the page's sliders, charts and colours
-are all described by :func:`page_config`, generated from the parameter and metric declarations.
+A lever moved during a run becomes a schedule ``{0: start, step: value}`` of the live model, so a
+run's lever history is a scenario file that ``triplewin run`` replays exactly
+(:func:`lever_path`, used by the class game of :mod:`sim.app.game`).
+
+Nothing here knows about HTTP (see :mod:`sim.app.server`); the page's sliders, charts, metric
+help and colours are described by :func:`page_config`, generated from the parameter and metric
+declarations.
 """
 
 from __future__ import annotations
@@ -17,22 +23,19 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from ..metrics import METRICS
 from ..plotting.palette import GROUP_TITLES, colour_of, palette_json
-from ..scenario.params import LEVERS, START_YEAR
+from ..scenario.params import LEVERS, START_YEAR, WORLD
 from ..scenario.schema import Scenario, value_at
 
-#: Name of the reference scenario file in the scenario folder.
-REFERENCE_FILE = "no-cooperation.yaml"
+#: Name of the default reference scenario (file stem) when the library has it.
+DEFAULT_REFERENCE = "baseline"
 #: The charts of the page: (id, title, metrics). Labels, units and colours come from the metric
 #: declarations and the palette.
 CHARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("gains", "Gains of the three groups", ("gain_developed", "gain_developing", "gain_china")),
+    ("gains", "Welfare index of each group", ("gain_developed", "gain_developing", "gain_china")),
     ("tech", "Chinese technology level", ("cn_tech_level",)),
     ("shares", "Contract shares", ("cn_contract_share", "dv_cn_share")),
     ("barrier", "Entry barrier in developed hosts", ("dv_barrier",)),
@@ -64,6 +67,11 @@ def page_config() -> dict[str, Any]:
             "step": (high - float(p.low)) / 100, "meaning": p.meaning, "source": p.source,
         })
     charts = []
+    metrics = {}
+    for _cid, _title, names in CHARTS:
+        for n in names:
+            m = METRICS[n]
+            metrics[n] = {"label": m.label, "unit": m.unit, "meaning": m.meaning}
     for cid, title, names in CHARTS:
         m0 = METRICS[names[0]]
         percent = all(METRICS[n].unit.startswith("share") for n in names)
@@ -74,7 +82,7 @@ def page_config() -> dict[str, Any]:
             "series": [{"metric": n, "label": _series_label(n), "colour": colour_of(n)}
                        for n in names],
         })
-    return {"levers": levers, "charts": charts, "palette": palette_json(),
+    return {"levers": levers, "charts": charts, "metrics": metrics, "palette": palette_json(),
             "groups": [{"key": k, "metric": g, "title": GROUP_TITLES[k],
                         "short": GROUP_TITLES[k].split()[0]} for k, g in GAINS.items()],
             "start_year": START_YEAR, "max_replications": MAX_VERDICT_REPLICATIONS}
@@ -97,13 +105,23 @@ def _series_label(metric: str) -> str:
 # the reference
 
 
-def reference_pins(path: Path) -> dict[str, Any]:
-    """The levers and world values that the reference file sets itself (not inherited)."""
-    data = yaml.safe_load(Path(path).read_text()) or {}
-    pins: dict[str, Any] = {}
-    for section in ("world", "levers"):
-        pins.update(data.get(section) or {})
-    return pins
+@dataclass(frozen=True)
+class Reference:
+    """What the live run is compared with, in the same world and seed.
+
+    ``scenario`` set: that scenario as its file sets it (``label`` names it). ``lever`` set: the
+    live run's own settings with that one lever held at ``value`` (it follows every other
+    lever move)."""
+
+    label: str
+    scenario: Scenario | None = None
+    lever: str | None = None
+    value: float | None = None
+
+    def describe(self) -> str:
+        if self.lever is not None:
+            return f"this scenario with {self.lever} = {self.value:g}"
+        return self.label
 
 
 def with_values(base: Scenario, values: dict[str, Any]) -> Scenario:
@@ -145,10 +163,10 @@ def check_lever(name: Any, value: Any) -> float:
 
 @dataclass
 class LiveRun:
-    """One scenario stepping beside its no-cooperation reference, with the same seed."""
+    """One scenario stepping beside its reference, with the same seed."""
 
     scenario: Scenario
-    pins: dict[str, Any]
+    reference_spec: Reference
     seed: int
     overrides: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -160,24 +178,51 @@ class LiveRun:
 
     # --- control ---------------------------------------------------------------------------
     def reset(self) -> None:
-        """Rebuild both models at step 0 with the current settings."""
+        """Rebuild both models at step 0 with the current settings (moves held from the start)."""
         from ..model import TripleWinModel
         from ..streams import replication_seeds
 
         live = with_values(self.scenario, self.overrides)
-        ref = with_values(live, self.pins)
         # replication 0 of `triplewin run --seed SEED`, for both
-        rep_seed = replication_seeds(self.seed, 1)[0]
-        self.model = TripleWinModel.from_scenario(live, rep_seed)
-        self.reference = TripleWinModel.from_scenario(ref, rep_seed)
+        self.rep_seed = replication_seeds(self.seed, 1)[0]
+        self.model = TripleWinModel.from_scenario(live, self.rep_seed)
+        self.reference = TripleWinModel(rng=self.rep_seed, steps=live.run.steps,
+                                        **self.reference_scenario(live).model_params())
+
+    def reference_scenario(self, live: Scenario) -> Scenario:
+        """The reference as a scenario, for a live run with the settings of ``live``."""
+        ref = self.reference_spec
+        if ref.lever is not None:
+            return with_values(live, {ref.lever: ref.value})
+        assert ref.scenario is not None
+        return ref.scenario
+
+    def set_reference(self, ref: Reference) -> None:
+        """Compare with ``ref`` from now on: the reference is rebuilt and brought to the live
+        run's quarter (replaying the lever moves it follows)."""
+        from ..model import TripleWinModel
+
+        self.reference_spec = ref
+        live = self.live_scenario()
+        model = TripleWinModel(rng=self.rep_seed, steps=live.run.steps,
+                               **self.reference_scenario(live).model_params())
+        for _ in range(len(self.model.history)):
+            model.step()
+        self.reference = model
 
     def set_lever(self, name: str, value: Any) -> None:
-        """Move a lever from now on, in the live model and (unless pinned) in the reference."""
+        """Move a lever from the next quarter on, in the live model and (when the reference is
+        "this scenario with one lever changed", for any other lever) in the reference. The move
+        becomes part of the lever's schedule, so the run's history is a scenario file."""
         v = check_lever(name, value)
         self.overrides[name] = v
-        self.model.set_lever(name, v)
-        if name not in self.pins:
-            self.reference.set_lever(name, v)
+        step = len(self.model.history)
+        self.model.set_lever(name, lever_path(self.model.levers[name], step, v,
+                                              LEVERS[name].default))
+        ref = self.reference_spec
+        if ref.lever is not None and name != ref.lever:
+            self.reference.set_lever(name, lever_path(self.reference.levers[name], step, v,
+                                                      LEVERS[name].default))
 
     def step(self, n: int = 1) -> None:
         """Advance both models ``n`` quarters (not past the end of the run)."""
@@ -191,20 +236,48 @@ class LiveRun:
     def steps(self) -> int:
         return self.scenario.run.steps
 
+    def live_scenario(self) -> Scenario:
+        """The live run as a scenario: the file with every lever's path as moved so far."""
+        return with_values(self.scenario, dict(self.model.levers))
+
     # --- what the page shows ---------------------------------------------------------------
     def lever_now(self) -> dict[str, dict[str, Any]]:
-        """Each lever's value this quarter and whether a schedule or the page sets it."""
+        """Each lever's value this quarter, whether a schedule sets it, the reference's."""
         out = {}
-        step = max(self.model.step_index, 0) if self.model.history else 0
+        step = len(self.model.history)
         for name, p in LEVERS.items():
             raw = self.model.levers[name]
             out[name] = {"value": value_at(raw, step, p.default),
-                         "scheduled": isinstance(raw, dict), "pinned": name in self.pins,
+                         "scheduled": isinstance(raw, dict) and len(raw) > 1,
                          "reference": value_at(self.reference.levers[name], step, p.default)}
         return out
 
+    def differences(self) -> list[dict[str, Any]]:
+        """Levers and world values in which the reference differs from the live run (now)."""
+        step = len(self.model.history)
+        out = []
+        for section, params in (("levers", LEVERS), ("world", WORLD)):
+            mine = getattr(self.model, "levers" if section == "levers" else "world")
+            theirs = getattr(self.reference, "levers" if section == "levers" else "world")
+            for name, p in params.items():
+                if name not in mine or name not in theirs:
+                    continue
+                if section == "world" and mine[name] == theirs[name]:
+                    continue
+                a = value_at(mine[name], step, p.default) if p.schedulable else mine[name]
+                b = value_at(theirs[name], step, p.default) if p.schedulable else theirs[name]
+                if section == "levers" and a == b and not (isinstance(mine[name], dict)
+                                                           or isinstance(theirs[name], dict)):
+                    continue
+                if a == b and mine[name] == theirs[name]:
+                    continue
+                out.append({"name": name, "section": section, "live": float(a),
+                            "reference": float(b)})
+        return out
+
     def state(self) -> dict[str, Any]:
-        """Both paths of the charted metrics, the point comparison and the lever values."""
+        """Both paths of the charted metrics, the point comparison, the lever values, what
+        differs from the reference, and the world of host economies."""
         names = sorted({n for _, _, ns in CHARTS for n in ns})
         done = len(self.model.history)
         return {
@@ -213,12 +286,15 @@ class LiveRun:
             "seed": self.seed,
             "live": {n: [row[n] for row in self.model.history] for n in names},
             "reference": {n: [row[n] for row in self.reference.history] for n in names},
+            "reference_label": self.reference_spec.describe(),
+            "differences": self.differences(),
             "point": self.point_comparison(),
             "levers": self.lever_now(),
+            "world": world_view(self.model),
         }
 
     def point_comparison(self) -> dict[str, Any]:
-        """Who is ahead now: live gain minus reference gain, per group (one run, no CI)."""
+        """Who is ahead now: live minus reference welfare index, per group (one run, no CI)."""
         if not self.model.history:
             return {}
         out = {}
@@ -231,30 +307,77 @@ class LiveRun:
                           "ahead": "level" if level else "live" if d > 0 else "reference"}
         return out
 
-    def settings(self) -> tuple[Scenario, dict[str, float], dict[str, Any], int]:
-        """What a verdict needs: scenario, the page's lever settings, the pins and the seed."""
-        return self.scenario, dict(self.overrides), dict(self.pins), self.seed
+    def settings(self) -> tuple[Scenario, Scenario]:
+        """What a verdict needs: the reference (A) and the live run (B) as scenarios, each with
+        its lever paths as moved so far."""
+        live = self.live_scenario()
+        if self.reference_spec.lever is not None:
+            ref = with_values(self.scenario, dict(self.reference.levers))
+        else:
+            ref = self.reference_scenario(live)
+        return ref, live
 
 
-def paired_verdict(scenario: Scenario, overrides: dict[str, float], pins: dict[str, Any],
-                   seed: int, replications: int) -> dict[str, Any]:
-    """The paired comparison over ``replications`` runs: the page's settings (B, held from step
-    0) against the reference (A), common random numbers, 95% CIs (DESIGN.md section 5)."""
+def lever_path(current: Any, step: int, value: float, default: float) -> Any:
+    """A lever's schedule after it is set to ``value`` from ``step`` on: what it was before
+    ``step`` (its value at step 0 listed, so the default never fills in), then ``value``."""
+    if step <= 0:
+        return float(value)
+    if isinstance(current, dict):
+        path = {k: float(v) for k, v in current.items() if k < step}
+        path.setdefault(0, float(value_at(current, 0, default)))
+    else:
+        path = {0: float(current)}
+    path[step] = float(value)
+    return dict(sorted(path.items()))
+
+
+def world_view(m: Any) -> dict[str, Any]:
+    """The host economies now, for the page's map: kind, size (GDP), Chinese share of awarded
+    value (trailing year), entry barrier, debt/GDP, Chinese capacity placed there, and whether a
+    BIT is in force. Rounded: this is for drawing."""
+    import numpy as np
+
+    h = m.hosts
+    cn = m.cn
+    n = h.n
+    placed = np.zeros(n)
+    for where, cap in (("park_host", "cap_park"), ("dev_host", "cap_dev")):
+        idx = getattr(cn, where, None)
+        c = getattr(cn, cap, None)
+        if idx is not None and c is not None:
+            ok = idx >= 0
+            placed += np.bincount(idx[ok], weights=c[ok], minlength=n)[:n]
+
+    def r(a: Any, d: int = 3) -> list[float]:
+        return [round(float(x), d) for x in np.asarray(a, dtype=float)]
+
+    return {"developed": [bool(x) for x in h.developed], "gdp": r(h.gdp, 1),
+            "cn_share": r(h.cn_share()), "barrier": r(h.barrier), "debt": r(h.debt),
+            "bit": [bool(x) for x in h.bit], "placed": r(placed, 2),
+            "awarded": r(h.all_awarded, 1),
+            "home_capacity": round(float(np.sum(cn.cap_home)), 1)}
+
+
+def paired_verdict(reference: Scenario, live: Scenario, seed: int,
+                   replications: int) -> dict[str, Any]:
+    """The paired comparison over ``replications`` runs: the live run's settings (B, its lever
+    paths as moved) against the reference (A), common random numbers, 95% CIs (as
+    ``triplewin compare`` does)."""
     from ..experiments.compare import compare
     from ..plotting.findings import outcome
 
     if not 2 <= int(replications) <= MAX_VERDICT_REPLICATIONS:
         raise LiveError(f"replications must be 2 to {MAX_VERDICT_REPLICATIONS}")
-    b = with_values(scenario, overrides)
-    a = with_values(b, pins)
-    c = compare(a, b, replications=int(replications), seed=seed)
+    a = reference.model_copy(update={"run": live.run})
+    c = compare(a, live, replications=int(replications), seed=seed)
     groups = {}
     for group, g in GAINS.items():
         d = c.metrics[g]
         groups[group] = {"reference": d["a"], "live": d["b"], "delta": d["delta"],
                          "ci_low": d["ci_low"], "ci_high": d["ci_high"], "outcome": outcome(d)}
     return {"replications": int(replications), "groups": groups,
-            "triple_win": bool(c.verdict["triple_win"]), "settings": dict(overrides)}
+            "triple_win": bool(c.verdict["triple_win"])}
 
 
 def _quarter(step: int) -> str:

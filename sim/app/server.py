@@ -6,13 +6,17 @@ no third-party front end, no CDN and no web font, so the page works with no netw
 
 Routes (JSON in and out):
 
-* ``GET  /api/config``: sliders (from ``sim.scenario.params.LEVERS``), charts, colours, scenarios
-  and the reference.
-* ``POST /api/runs`` ``{"scenario": KEY, "seed": N, "overrides": {lever: value}}``: a new live
-  run; returns its ``id`` and state.
+* ``GET  /api/config``: sliders (from ``sim.scenario.params.LEVERS``), charts, metric help,
+  colours, scenarios and the default reference.
+* ``POST /api/runs`` ``{"scenario": KEY, "seed": N, "overrides": {lever: value}, "reference":
+  {"scenario": KEY} | {"lever": NAME, "value": V}}``: a new live run; returns its ``id`` and state.
 * ``POST /api/runs/{id}/step`` ``{"n": 1}``, ``/lever`` ``{"name", "value"}``, ``/reset``
-  ``{"seed"}``: advance, move a lever live, start again; each returns the state.
+  ``{"seed"}``, ``/reference`` ``{"reference": ...}``: advance, move a lever live, start again,
+  compare with another reference; each returns the state.
 * ``POST /api/runs/{id}/verdict`` ``{"replications": N}``: the paired comparison with CIs.
+* The class game (:mod:`sim.app.game`, ``triplewin app --class``): see that module.
+
+Every request passes :mod:`sim.app.guard` first (Host, Origin, body limits).
 
 Scenario files are named by a key from ``/api/config``; the page never sends a path.
 """
@@ -39,14 +43,14 @@ from starlette.staticfiles import StaticFiles
 from ..scenario.params import RUN
 from .guard import HostGuard, RequestError, allowed_hosts, error, json_body, whole_number
 from .live import (
+    DEFAULT_REFERENCE,
     MAX_VERDICT_REPLICATIONS,
-    REFERENCE_FILE,
     LiveError,
     LiveRun,
+    Reference,
     check_lever,
     page_config,
     paired_verdict,
-    reference_pins,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -113,28 +117,16 @@ class Classroom:
         if not ok:
             raise LiveError("no valid scenario file found"
                             + (f" in {scenarios_dir}" if scenarios_dir else ""))
-        ref = self._reference_path(scenarios_dir, scenario)
-        self.reference_path = ref
-        self.pins = reference_pins(ref)
         self.default_key = ok[0].key if scenario is not None else next(
             (e.key for e in ok if e.name == "baseline"), ok[0].key)
+        self.default_reference = next((e.key for e in ok if e.name == DEFAULT_REFERENCE),
+                                      self.default_key)
+        self.loaded: dict[str, Any] = {}  # key -> validated Scenario (files are read once)
         self.runs: OrderedDict[str, tuple[str, LiveRun]] = OrderedDict()  # id -> (client, run)
         self.used: dict[str, float] = {}  # id -> last use (monotonic seconds)
         self.lock = threading.Lock()
         self.verdicts = threading.BoundedSemaphore(MAX_VERDICTS)
         from .. import model  # noqa: F401  (import it now, not on the first page load)
-
-    @staticmethod
-    def _reference_path(folder: Path | None, scenario: Path | None) -> Path:
-        from ..scenario.library import library_dir
-
-        candidates = [d / REFERENCE_FILE for d in (folder, scenario.parent if scenario else None,
-                                                   library_dir("scenarios")) if d is not None]
-        for c in candidates:
-            if c.is_file():
-                return c
-        raise LiveError(f"no reference scenario {REFERENCE_FILE} (looked in "
-                        f"{', '.join(str(c.parent) for c in candidates)})")
 
     def entry(self, key: Any) -> ScenarioEntry:
         for e in self.library:
@@ -150,19 +142,44 @@ class Classroom:
                              "description": e.description, "steps": e.steps, "seed": e.seed,
                              "levers": e.levers, "error": e.error} for e in self.library]
         cfg["default_scenario"] = self.default_key
-        cfg["reference"] = {"file": self.reference_path.name, "pins": self.pins}
+        cfg["default_reference"] = self.default_reference
         cfg["seed_range"] = [SEED.low, SEED.high]
         return cfg
 
-    def new_run(self, client: str, key: Any, seed: Any, overrides: Any) -> tuple[str, LiveRun]:
-        """A new live run for ``client`` (everything is checked before anything is kept)."""
+    def scenario(self, key: Any) -> Any:
+        """The validated scenario of a library key (read from its file once)."""
         from ..scenario.load import load_scenario
 
+        e = self.entry(key)
+        if e.key not in self.loaded:
+            self.loaded[e.key] = load_scenario(e.path)
+        return self.loaded[e.key]
+
+    def reference(self, spec: Any) -> Reference:
+        """A reference from the page: ``{"scenario": KEY}`` or ``{"lever": NAME, "value": V}``."""
+        if spec in (None, ""):
+            spec = {"scenario": self.default_reference}
+        if not isinstance(spec, dict):
+            raise LiveError('reference must be {"scenario": KEY} or {"lever": NAME, "value": V}')
+        if "lever" in spec:
+            name = spec.get("lever")
+            value = check_lever(name, spec.get("value"))
+            return Reference(label=f"this scenario with {name} = {value:g}", lever=name,
+                             value=value)
+        e = self.entry(spec.get("scenario"))
+        return Reference(label=e.name, scenario=self.scenario(e.key))
+
+    def new_run(self, client: str, key: Any, seed: Any, overrides: Any,
+                reference: Any = None) -> tuple[str, LiveRun]:
+        """A new live run for ``client`` (everything is checked before anything is kept)."""
         e = self.entry(key)
         seed = e.seed if seed in (None, "") else whole_number(seed, "seed", SEED.low, SEED.high)
         if not isinstance(overrides or {}, dict):
             raise LiveError("overrides must be an object {lever: value}")
-        run = LiveRun(load_scenario(e.path), pins=self.pins, seed=seed,
+        for k, v in (overrides or {}).items():
+            check_lever(k, v)
+        ref = self.reference(reference)
+        run = LiveRun(self.scenario(e.key), reference_spec=ref, seed=seed,
                       overrides=dict(overrides or {}))
         run_id = uuid.uuid4().hex
         now = time.monotonic()
@@ -209,8 +226,9 @@ def _act(room: Classroom, run_id: str, action: str, data: dict[str, Any]) -> Res
                                503)
         try:  # outside the run's lock: the live run may go on stepping meanwhile
             with run.lock:
-                scenario, overrides, pins, seed = run.settings()
-            return JSONResponse(paired_verdict(scenario, overrides, pins, seed, reps))
+                reference, live = run.settings()
+                seed = run.seed
+            return JSONResponse(paired_verdict(reference, live, seed, reps))
         finally:
             room.verdicts.release()
     if action == "step":
@@ -223,6 +241,11 @@ def _act(room: Classroom, run_id: str, action: str, data: dict[str, Any]) -> Res
         check_lever(name, value)
         with run.lock:
             run.set_lever(name, value)
+            return JSONResponse(run.state())
+    if action == "reference":
+        ref = room.reference(data.get("reference"))
+        with run.lock:
+            run.set_reference(ref)
             return JSONResponse(run.state())
     # reset
     seed = data.get("seed")
@@ -257,7 +280,8 @@ def create_app(scenarios_dir: Path | None, scenario: Path | None = None,
 
         def make() -> Response:
             run_id, run = room.new_run(client, data.get("scenario", room.default_key),
-                                       data.get("seed"), data.get("overrides"))
+                                       data.get("seed"), data.get("overrides"),
+                                       data.get("reference"))
             return JSONResponse({"id": run_id, **run.state()})
 
         return await run_in_threadpool(make)
@@ -286,7 +310,7 @@ def create_app(scenarios_dir: Path | None, scenario: Path | None = None,
         Route("/api/config", config),
         Route("/api/runs", create, methods=["POST"]),
         *[Route(f"/api/runs/{{run_id}}/{a}", control(a), methods=["POST"])
-          for a in ("step", "lever", "reset", "verdict")],
+          for a in ("step", "lever", "reset", "verdict", "reference")],
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={

@@ -1,6 +1,8 @@
 // Small line charts on <canvas>, written for the triplewin classroom page (no library: the page
 // must work offline). One chart = one x range (years), several series; each series is solid
-// (your settings) or dashed (the reference). Sharp on high-density screens and projectors.
+// (your run), dashed (the reference) or dotted (the previous run). Text follows the page's font
+// size (readable on a projector); hovering shows the values of the quarter under the pointer.
+// Sharp on high-density screens and projectors.
 "use strict";
 
 (function () {
@@ -20,29 +22,44 @@
     return (v * scale).toFixed(digits) + (percent ? "%" : "");
   }
 
+  // a cleared 2-d context the canvas's CSS size at the screen's pixel density, with a font
+  // `scale` times the page's (at least `least` px): {g, w, h, size, font}
+  function fitCanvas(c, scale, least) {
+    const ratio = window.devicePixelRatio || 1;
+    const w = c.clientWidth, h = c.clientHeight;
+    if (c.width !== Math.round(w * ratio) || c.height !== Math.round(h * ratio)) {
+      c.width = Math.round(w * ratio);
+      c.height = Math.round(h * ratio);
+    }
+    const g = c.getContext("2d");
+    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    g.clearRect(0, 0, w, h);
+    const css = getComputedStyle(c);
+    const font = css.fontFamily || "sans-serif";
+    const size = Math.max(least, Math.round(parseFloat(css.fontSize) * scale || least));
+    g.font = size + "px " + font;
+    return {g, w, h, size, font};
+  }
+
   class LineChart {
     // spec: {percent: bool, includeZero: bool, minSpan: number, xmin, xmax}
     constructor(canvas, spec) {
       this.canvas = canvas;
       this.spec = spec;
       this.series = [];
+      this.hover = null;
+      canvas.addEventListener("mousemove", (e) => {
+        const r = canvas.getBoundingClientRect();
+        this.hover = e.clientX - r.left;
+        this.draw(this.series);
+      });
+      canvas.addEventListener("mouseleave", () => { this.hover = null; this.draw(this.series); });
     }
 
     // series: [{values: [..], colour, dashed, x: [..]}]
     draw(series) {
       this.series = series;
-      const c = this.canvas;
-      const ratio = window.devicePixelRatio || 1;
-      const w = c.clientWidth, h = c.clientHeight;
-      if (c.width !== Math.round(w * ratio) || c.height !== Math.round(h * ratio)) {
-        c.width = Math.round(w * ratio);
-        c.height = Math.round(h * ratio);
-      }
-      const g = c.getContext("2d");
-      g.setTransform(ratio, 0, 0, ratio, 0, 0);
-      g.clearRect(0, 0, w, h);
-      const font = getComputedStyle(c).fontFamily || "sans-serif";
-      g.font = "14px " + font;
+      const {g, w, h, size} = fitCanvas(this.canvas, 0.82, 12);
 
       // y range over every finite value (and zero for shares and gains)
       let lo = Infinity, hi = -Infinity;
@@ -60,7 +77,8 @@
           lo = mid - minSpan / 2; hi = mid + minSpan / 2;
         }
       }
-      const step = niceStep(hi - lo, 4);
+      const plotHeight = h - 8 - (size + 12);
+      const step = niceStep(hi - lo, plotHeight < 110 ? 2 : plotHeight < 180 ? 3 : 4);
       lo = Math.floor(lo / step + 1e-9) * step;
       hi = Math.ceil(hi / step - 1e-9) * step;
 
@@ -70,8 +88,8 @@
         this.spec.percent, step));
       const left = 10 + Math.max(...tickText.map((t) => g.measureText(t).width));
       const lastYear = String(Math.floor(this.spec.xmax));
-      const pad = {left: left + 6, right: 6 + g.measureText(lastYear).width / 2, top: 10,
-        bottom: 26};
+      const pad = {left: left + 6, right: 6 + g.measureText(lastYear).width / 2, top: 8,
+        bottom: size + 12};
       const pw = w - pad.left - pad.right, ph = h - pad.top - pad.bottom;
       const xmin = this.spec.xmin, xmax = this.spec.xmax;
       const X = (x) => pad.left + (x - xmin) / (xmax - xmin) * pw;
@@ -90,7 +108,9 @@
       });
       // x ticks: whole years
       const span = xmax - xmin;
-      const every = span <= 6 ? 1 : span <= 14 ? 2 : 5;
+      const room = pw / Math.max(span, 1);  // pixels per year
+      const need = g.measureText("2024").width * 1.6;
+      const every = [1, 2, 5, 10].find((e) => room * e >= need) || 10;
       g.textAlign = "center";
       g.textBaseline = "top";
       for (let yr = Math.ceil(xmin); yr <= xmax + 1e-9; yr += every) {
@@ -108,17 +128,17 @@
         g.fillStyle = "#777";
         g.textAlign = "center";
         g.textBaseline = "middle";
-        g.font = "15px " + font;
         g.fillText("press Run or Step", pad.left + pw / 2, pad.top + ph / 2);
         return;
       }
-      // reference first (underneath), then your settings
-      const ordered = series.filter((s) => s.dashed).concat(series.filter((s) => !s.dashed));
+      // previous run first, then the reference (underneath), then your run
+      const rank = (s) => (s.dotted ? 0 : s.dashed ? 1 : 2);
+      const ordered = series.slice().sort((a, b) => rank(a) - rank(b));
       for (const s of ordered) {
-        g.strokeStyle = s.colour;
-        g.lineWidth = s.dashed ? 2.2 : 3;
+        g.strokeStyle = s.dotted ? "#777" : s.colour;
+        g.lineWidth = s.dotted ? 2 : s.dashed ? 2.4 : 3.2;
         g.globalAlpha = s.dashed ? 0.85 : 1;
-        g.setLineDash(s.dashed ? [7, 5] : []);
+        g.setLineDash(s.dotted ? [2, 4] : s.dashed ? [8, 5] : []);
         g.lineJoin = "round";
         g.beginPath();
         let started = false;
@@ -131,8 +151,34 @@
       }
       g.setLineDash([]);
       g.globalAlpha = 1;
+      // the values of the quarter under the pointer
+      if (this.hover !== null && this.hover >= pad.left && this.hover <= pad.left + pw) {
+        const xv = xmin + (this.hover - pad.left) / pw * (xmax - xmin);
+        const solid = series.filter((s) => !s.dashed && !s.dotted && s.values.length);
+        if (solid.length) {
+          let i = 0;
+          solid[0].x.forEach((x, j) => { if (Math.abs(x - xv) < Math.abs(solid[0].x[i] - xv)) i = j; });
+          const px = X(solid[0].x[i]);
+          g.strokeStyle = "#999"; g.lineWidth = 1;
+          g.beginPath(); g.moveTo(px + 0.5, pad.top); g.lineTo(px + 0.5, pad.top + ph); g.stroke();
+          const yr = solid[0].x[i] - 0.25;
+          const lines = [`${Math.floor(yr)}Q${Math.round((yr % 1) * 4) + 1}`];
+          for (const s of series) {
+            if (s.dotted || !Number.isFinite(s.values[i])) continue;
+            lines.push(`${s.dashed ? "ref. " : ""}${s.label || ""} ${formatTick(s.values[i], this.spec.percent, step / 10)}`);
+          }
+          const tw = Math.max(...lines.map((t) => g.measureText(t).width)) + 12;
+          const th = lines.length * (size + 3) + 8;
+          const bx = px + tw + 14 > pad.left + pw ? px - tw - 8 : px + 8;
+          g.fillStyle = "rgba(255,255,255,0.94)"; g.strokeStyle = "#888";
+          g.fillRect(bx, pad.top + 2, tw, th); g.strokeRect(bx + 0.5, pad.top + 2.5, tw, th);
+          g.fillStyle = "#111"; g.textAlign = "left"; g.textBaseline = "top";
+          lines.forEach((t, k) => g.fillText(t, bx + 6, pad.top + 6 + k * (size + 3)));
+        }
+      }
     }
   }
 
   window.LineChart = LineChart;
+  window.fitCanvas = fitCanvas;
 })();
