@@ -35,21 +35,33 @@ def app_command(
         help="Scenario to open first (a file or a library name); the picker lists the other "
         "files of its folder "
         "(default: ./scenarios, baseline first).")] = None,
-    host: Annotated[str, typer.Option(help="Address to serve on (loopback by default: only "
-                                      "this computer can open the page).")] = "127.0.0.1",
+    host: Annotated[str | None, typer.Option(help="Address to serve on: loopback by default "
+                                             "(only this computer can open the page); with "
+                                             "--class, 0.0.0.0 (the local network).")] = None,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8765,
     allow_host: Annotated[list[str] | None, typer.Option(
         "--allow-host", help="Another name the page may be opened by (e.g. a DNS name of this "
         "computer); repeat for several. Requests naming any other host are refused.")] = None,
+    class_: Annotated[bool, typer.Option(
+        "--class", help="Start a class game: students join at /join with the printed code and "
+        "play China, developed or developing countries; you run it at the printed /class "
+        "address.")] = False,
+    rounds: Annotated[int, typer.Option(help="Rounds of the class game.")] = 5,
+    round_years: Annotated[int, typer.Option(help="Simulated years per round.")] = 2,
+    reference: Annotated[str, typer.Option(
+        help="The class game's reference scenario (by name, from the library).")
+    ] = "no-cooperation",
 ) -> None:
-    """Serve the classroom page: run a scenario live with a slider per lever, beside the
-    no-cooperation reference. Works with no network; open the printed address."""
+    """Serve the classroom page: run a scenario live with a slider per lever, beside a reference
+    of your choice (same seed). Works with no network; open the printed address. With --class,
+    a game for the whole class on the local network."""
     import socket
 
     from sim.app.live import LiveError
     from sim.scenario.library import find_scenario
     from sim.scenario.load import ScenarioError, load_scenario
 
+    host = host if host is not None else "0.0.0.0" if class_ else "127.0.0.1"
     if scenario is not None:
         scenario = find_scenario(scenario)  # a file, or a library name
         try:
@@ -60,6 +72,10 @@ def app_command(
             raise typer.Exit(EXIT_BAD_INPUT) from None
     if not 0 < port < 65536:
         _bad_input(f"port {port} is out of range (1 to 65535)")
+    if class_ and not (1 <= rounds <= 50 and 1 <= round_years <= 10
+                       and rounds * round_years * 4 <= 400):
+        _bad_input(f"--rounds {rounds} x --round-years {round_years} is out of range (1 to 50 "
+                   "rounds of 1 to 10 years, at most 100 years in all)")
     try:  # a clear message rather than uvicorn's when the port is taken
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -70,19 +86,59 @@ def app_command(
     try:
         import uvicorn
 
-        from sim.app.server import create_app
+        from sim.app.server import Classroom, create_app
     except ImportError as e:
         _bad_input(f"the classroom page needs the 'app' extra ({e.name} is missing): "
                    "pip install -e '.[app]'")
+    folder = _scenarios_dir(scenario)
+    game = None
     try:
-        application = create_app(_scenarios_dir(scenario), scenario, host=host,
-                                 allow_hosts=tuple(allow_host or ()))
+        if class_:
+            game = _class_game(Classroom(folder, scenario), reference, rounds, round_years)
+        application = create_app(folder, scenario, host=host,
+                                 allow_hosts=tuple(allow_host or ()), game=game)
     except LiveError as e:
         _bad_input(str(e))
 
     shown = f"[{host}]" if ":" in host else host
+    if game is not None:
+        here = _network_address(host)
+        game.join_address = f"http://{here}:{port}/join"
+        typer.echo(f"triplewin class game: {game.rounds} rounds of {game.round_quarters // 4} "
+                   f"years from {game.scenario.name}, against {game.reference.describe()}")
+        typer.echo(f"  students open   http://{here}:{port}/join   and type the code  "
+                   f"{game.code}")
+        typer.echo(f"  your screen     http://127.0.0.1:{port}/class#key={game.key}  "
+                   "(keep this address to yourself)")
+        if host in ("127.0.0.1", "localhost", "::1"):
+            typer.echo("  note: served on this computer only; students need --host 0.0.0.0",
+                       err=True)
     typer.echo(f"triplewin classroom page: http://{shown}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _class_game(room, reference: str, rounds: int, round_years: int):
+    """The class game of ``triplewin app --class``: the room's first scenario, its seed."""
+    from sim.app.game import GameSession
+
+    ref_entry = next((e for e in room.library if e.name == reference and e.error is None), None)
+    if ref_entry is None:
+        _bad_input(f"no valid scenario named {reference!r} for the class game's reference "
+                   f"(scenarios: {', '.join(e.name for e in room.library if not e.error)})")
+    start = room.entry(room.default_key)
+    return GameSession(room.scenario(start.key), room.reference({"scenario": ref_entry.key}),
+                       seed=start.seed, rounds=rounds, round_quarters=4 * round_years)
+
+
+def _network_address(host: str) -> str:
+    """The address students type: the host served on, or this machine's network address."""
+    from sim.app.guard import WILDCARD, machine_names
+
+    if host.strip("[]") not in WILDCARD:
+        return f"[{host}]" if ":" in host else host
+    ipv4 = sorted(n for n in machine_names() if n.count(".") == 3 and n.replace(".", "").isdigit()
+                  and not n.startswith("127."))
+    return ipv4[0] if ipv4 else "THIS-COMPUTER"
 
 
 def plot(

@@ -356,3 +356,96 @@ def test_reference_choice_and_previous_run(server: str, browser) -> None:
     assert "cn_tech_level" in page.inner_text("#chart-tech .help")
     assert watch.errors == [] and watch.outside() == []
     page.close()
+
+
+@pytest.fixture(scope="module")
+def class_game(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """``triplewin app --class`` (3 rounds of 2 years): (address, join code, instructor key)."""
+    import re
+    import time
+
+    tmp = tmp_path_factory.mktemp("class")
+    proc, port = start_app(tmp, str(ROOT / "scenarios" / "baseline.yaml"), "--class", "--host",
+                           "127.0.0.1", "--rounds", "3")
+    log = tmp / f"app-{port}.log"
+    deadline = time.monotonic() + 30
+    while "#key=" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    text = log.read_text()
+    try:
+        yield (f"http://127.0.0.1:{port}/", re.search(r"code\s+([A-Z0-9]{6})", text).group(1),
+               re.search(r"#key=(\S+)", text).group(1))
+    finally:
+        stop(proc)
+
+
+def test_class_game_three_groups_in_browsers(class_game, chromium, tmp_path: Path) -> None:
+    """Three students (one browser each) join their groups with the code and move their own
+    levers; the instructor plays the rounds, reveals, and downloads the scenario file."""
+    from sim.app.game import group_levers
+
+    base, code, key = class_game
+    contexts, students = [], {}
+    for group, size in (("china", (390, 844)), ("developed", (1280, 720)),
+                        ("developing", (800, 600))):
+        ctx = chromium.new_context(viewport={"width": size[0], "height": size[1]})
+        contexts.append(ctx)
+        page = ctx.new_page()
+        watch = Watch(page)
+        page.goto(base + "join")
+        page.wait_for_selector("body[data-ready='1']")
+        page.fill("#code", code.lower())
+        page.click(f"#group-choice button[data-group='{group}']")
+        page.wait_for_selector("#play:not([hidden])")
+        sliders = page.eval_on_selector_all("input[type=range]", "es => es.map(e => e.dataset.lever)")
+        assert sliders == group_levers()[group]  # only the levers its governments hold
+        students[group] = (page, watch)
+    teacher_ctx = chromium.new_context(viewport={"width": 1280, "height": 720})
+    contexts.append(teacher_ctx)
+    teacher = teacher_ctx.new_page()
+    twatch = Watch(teacher)
+    teacher.goto(base + f"class#key={key}")
+    teacher.wait_for_selector("body[data-ready='1']")
+    assert teacher.inner_text("#join-code") == code
+    teacher.wait_for_function("document.querySelector('#teams').textContent.includes('1 device')")
+
+    # each group moves its first lever to the top; the instructor sees the pending moves
+    moved = [g for g in students if group_levers()[g]]  # a group may hold no lever (yet)
+    for group in moved:
+        page = students[group][0]
+        first = group_levers()[group][0]
+        page.focus(f"#in-{first}")
+        page.keyboard.press("End")
+        page.wait_for_function(f"document.querySelector('#lever-{first}').classList.contains('pending')")
+    teacher.wait_for_function(f"document.querySelectorAll('#teams b').length >= {len(moved)}")
+    for r in (1, 2):
+        teacher.click("#advance")
+        teacher.wait_for_function(f"document.body.dataset.round === '{r}'", timeout=90_000)
+    assert "2018Q4" in teacher.inner_text("#clock")
+    moves = teacher.inner_text("#moves")
+    assert all(lever_label in moves for lever_label in ("Joint bidding", "BIT coverage"))
+    # before the reveal a student sees only its own group; after it, all three
+    page, _w = students["developed"]
+    page.wait_for_function("document.body.dataset.round === '2'")
+    assert page.eval_on_selector_all(".result", "rs => rs.length") == 1
+    teacher.click("#reveal")
+    page.wait_for_function("document.querySelectorAll('.result').length === 3", timeout=10_000)
+    teacher.click("#advance")
+    teacher.wait_for_function("document.body.dataset.round === '3'", timeout=90_000)
+    assert "game over" in teacher.inner_text("#clock")
+    ARTIFACTS.mkdir(exist_ok=True)
+    teacher.screenshot(path=str(ARTIFACTS / "class-instructor.png"))
+    students["china"][0].wait_for_function("document.body.dataset.round === '3'")
+    students["china"][0].screenshot(path=str(ARTIFACTS / "class-student-phone.png"),
+                                    full_page=True)
+    with teacher.expect_download() as dl:
+        teacher.click("#download")
+    path = tmp_path / "game.yaml"
+    dl.value.save_as(path)
+    text = path.read_text()
+    assert "joint_bidding:\n    0: 0.2\n    0" not in text and "class-game-" in text
+    assert "steps: 24" in text
+    for ctx in contexts:
+        ctx.close()
+    for _p, w in [*students.values(), (None, twatch)]:
+        assert w.errors == [] and w.outside() == []

@@ -41,6 +41,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..scenario.params import RUN
+from .game import GROUP_NAMES, GameAccessError, GameSession, group_levers
 from .guard import HostGuard, RequestError, allowed_hosts, error, json_body, whole_number
 from .live import (
     DEFAULT_REFERENCE,
@@ -262,17 +263,84 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def game_routes(room: Classroom, game: GameSession | None) -> list[Route]:
+    """The class game's pages and API (:mod:`sim.app.game`); 404 when no game is running."""
+
+    def page(name: str):
+        async def handler(_request: Request) -> Response:
+            if game is None:
+                return error("no class game is running (start one with: triplewin app --class)",
+                             404)
+            return FileResponse(STATIC / name, headers={"Cache-Control": "no-store"})
+
+        return handler
+
+    def api(action: str):
+        async def handler(request: Request) -> Response:
+            data = await json_body(request)
+            if game is None:
+                return error("no class game is running (start one with: triplewin app --class)",
+                             404)
+            client = client_of(request)
+
+            def act() -> Response:
+                if action == "join":
+                    p = game.join(client, data.get("code"), data.get("group"))
+                    return JSONResponse({"token": p.token, **game.state(p)})
+                if "key" in data:
+                    game.check_key(data.get("key"))
+                    player = None
+                else:
+                    player = game.player(data.get("token"))
+                if action == "move":
+                    if player is None:
+                        raise LiveError("moves are made by players of a group")
+                    game.move(player, data.get("name"), data.get("value"))
+                elif action == "admin":
+                    if player is not None:
+                        raise GameAccessError("only the instructor can do that")
+                    what = data.get("action")
+                    if what == "advance":
+                        game.advance()
+                    elif what in ("freeze", "unfreeze"):
+                        game.set_flag(frozen=what == "freeze")
+                    elif what in ("reveal", "hide"):
+                        game.set_flag(revealed=what == "reveal")
+                    else:
+                        raise LiveError("action must be advance, freeze, unfreeze, reveal or "
+                                        "hide")
+                elif action == "scenario":
+                    if player is not None:
+                        raise GameAccessError("only the instructor can do that")
+                    return JSONResponse({"filename": f"class-game-{game.code.lower()}.yaml",
+                                         "yaml": game.scenario_yaml()})
+                return JSONResponse(game.state(player))
+
+            return await run_in_threadpool(act)
+
+        return handler
+
+    return [Route("/join", page("join.html")), Route("/class", page("class.html")),
+            *[Route(f"/api/game/{a}", api(a), methods=["POST"])
+              for a in ("join", "state", "move", "admin", "scenario")]]
+
+
 def create_app(scenarios_dir: Path | None, scenario: Path | None = None,
-               host: str = "127.0.0.1", allow_hosts: tuple[str, ...] = ()) -> Starlette:
+               host: str = "127.0.0.1", allow_hosts: tuple[str, ...] = (),
+               game: GameSession | None = None) -> Starlette:
     """The Starlette application (``triplewin app`` serves it with uvicorn). ``host`` is the
-    address served on: requests must name it (or a loopback name, or one of ``allow_hosts``)."""
+    address served on: requests must name it (or a loopback name, or one of ``allow_hosts``).
+    ``game``: a class game (:mod:`sim.app.game`) served at ``/join`` and ``/class``."""
     room = Classroom(scenarios_dir, scenario)
 
     async def index(_request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
     async def config(_request: Request) -> Response:
-        return JSONResponse(room.config())
+        cfg = room.config()
+        if game is not None:
+            cfg["game"] = {"groups": group_levers(), "names": GROUP_NAMES}
+        return JSONResponse(cfg)
 
     async def create(request: Request) -> Response:
         data = await json_body(request)
@@ -311,6 +379,7 @@ def create_app(scenarios_dir: Path | None, scenario: Path | None = None,
         Route("/api/runs", create, methods=["POST"]),
         *[Route(f"/api/runs/{{run_id}}/{a}", control(a), methods=["POST"])
           for a in ("step", "lever", "reset", "verdict", "reference")],
+        *game_routes(room, game),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={

@@ -10,22 +10,7 @@
   // ---------------------------------------------------------------------------------------
   // talking to the server
 
-  async function api(path, body) {
-    const opts = body === undefined ? {} : {method: "POST",
-      headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
-    const res = await fetch(path, opts);
-    const data = await res.json().catch(() => ({error: res.statusText}));
-    if (!res.ok) throw new Error(data.error || res.statusText);
-    return data;
-  }
-
-  function showError(err) {
-    const box = $("#error");
-    box.textContent = String(err && err.message ? err.message : err);
-    box.hidden = false;
-    clearTimeout(showError.t);
-    showError.t = setTimeout(() => { box.hidden = true; }, 8000);
-  }
+  const {api, showError, escapeHtml} = window.tw;
 
   // ---------------------------------------------------------------------------------------
   // formatting
@@ -39,10 +24,6 @@
   function signed(v) { return (v > 0 ? "+" : v < 0 ? "\u2212" : "\u00b1") + fmt(Math.abs(v)); }
   function leverText(lever, v) {
     return lever.high > 1.0001 ? Number(v).toFixed(lever.step >= 1 ? 0 : 1) : Number(v).toFixed(2);
-  }
-  function escapeHtml(s) {
-    return String(s).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;",
-      '"': "&quot;", "'": "&#39;"}[c]));
   }
   function scenarioEntry(key) { return page.config.scenarios.find((s) => s.key === key); }
   function leverOf(name) { return page.config.levers.find((l) => l.name === name); }
