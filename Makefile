@@ -2,6 +2,7 @@
 #
 #   make venv    create .venv (Python >= 3.12) and pip install -e '.[test,sweep,app,calibrate,docs]'
 #   make demo    run the baseline scenario (with plots)
+#   make lesson  open the lesson notebook docs/tutorial.ipynb in Jupyter (installs it once)
 #   make test    run the test suite (pytest, 2 xdist workers)
 #   make test-fast  the suite without the long paired multi-seed tests (-m "not slow")
 #   make bench   run the benchmark (bench/run.py; ARGS=--quick for a fast check)
@@ -54,6 +55,13 @@ $(STAMP): pyproject.toml $(VENV)/pyvenv.cfg
 demo: venv
 	@$(VPY) -m compileall -q sim
 	$(VENV)/bin/triplewin run $(SCENARIO)
+
+# The lesson notebook (shipped with its outputs): Jupyter's `notebook` is installed into .venv
+# the first time (the 'lesson' extra), then the notebook opens in the browser.
+.PHONY: lesson
+lesson: venv
+	@$(VPY) -c "import notebook" 2>/dev/null || $(VPY) -m pip install $(PIP_FLAGS) -e '.[lesson]'
+	$(VENV)/bin/jupyter notebook docs/tutorial.ipynb
 
 test: venv
 	$(VPY) -m pytest -n 2 tests $(PYTEST_ARGS)
