@@ -10,7 +10,7 @@ from typing import Any
 from .data import COMPARE_FIGURES, RUN_FIGURES, CompareData, RunData
 
 #: Figures that take longest first, so that two workers finish close together.
-_SLOWEST_FIRST = ("timeseries", "gains", "key_differences")
+_SLOWEST_FIRST = ("timeseries", "gains", "levels_over_time", "key_differences")
 
 
 def _draw_one(data: RunData | CompareData, stem: str, out: Path, dpi: int | None) -> list[Path]:
