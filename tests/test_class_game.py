@@ -145,3 +145,14 @@ def test_joining_needs_the_code(game) -> None:
     assert s == 400 and "group must be" in d["error"]
     s, d = Client(port).request("GET", "/join", headers={"Host": "evil.example"})
     assert s == 403
+
+
+def test_every_lever_is_held_by_one_group() -> None:
+    """A lever the model declares is moved in the game by exactly one group (declared once in
+    GROUP_LEVERS): a new lever fails here until a group holds it."""
+    from sim.app.game import GROUP_LEVERS
+    from sim.scenario.params import LEVERS
+
+    for name in LEVERS:
+        holders = [g for g, names in GROUP_LEVERS.items() if name in names]
+        assert len(holders) == 1, (name, holders)
