@@ -478,11 +478,38 @@ def compare(
     ] = None,
     workers: WorkersOption = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
+    worlds: Annotated[int | None, typer.Option(
+        help="Also compare in N worlds (N >= 2) drawn over the uncertainties and structural "
+        "constants: the share of worlds where each group gains, and where it fails "
+        "(robustness.json, worlds.csv).")] = None,
+    ensemble: Annotated[str | None, typer.Option(
+        help="With --worlds: draw the worlds from a calibrated ensemble (Parquet: one column "
+        "per parameter, plus weight).")] = None,
+    uncertain: Annotated[list[str] | None, typer.Option(
+        metavar="NAME[=LOW:HIGH]", help="With --worlds: vary only these uncertainties "
+        "(repeatable or comma-separated; =LOW:HIGH narrows the range).")] = None,
+    executor: Annotated[str, typer.Option(
+        help="With --worlds: process (default), serial or dask.")] = "process",
+    scheduler: Annotated[str | None, typer.Option(
+        help="With --worlds --executor dask: address of a running scheduler.")] = None,
+    scheduler_file: Annotated[str | None, typer.Option(
+        help="With --worlds --executor dask: a scheduler file.")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="With --worlds: continue the unfinished comparison in --out.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Paired comparison B - A with common random numbers, and the triple-win verdict."""
+    """Paired comparison B - A with common random numbers, and the triple-win verdict (with
+    --worlds N: in N plausible worlds as well)."""
+    from sim import cli_worlds
     from sim.experiments import workers as workers_m
 
-    n_workers = workers_m.start(workers)  # the model loads in the workers while files are read
+    cli_worlds.check_options(worlds, ensemble=ensemble, uncertain=uncertain, executor=executor,
+                             scheduler=scheduler, scheduler_file=scheduler_file, resume=resume,
+                             out=out)
+    if worlds is not None and executor == "dask":
+        n_workers = workers or workers_m.available_cpus()  # local dask workers
+    else:
+        n_workers = workers_m.start(workers)  # the model loads in the workers meanwhile
     from sim.scenario.library import find_scenario
     from sim.scenario.load import ScenarioError, load_scenario
 
@@ -513,6 +540,14 @@ def compare(
         while out.exists():
             n += 1
             out = out.with_name(f"{stamp}-{n}")
+    if worlds is not None:
+        cli_worlds.compare_worlds(sa, sb, a_file, b_file, worlds=worlds,
+                                  replications=replications, seed=seed, ensemble=ensemble,
+                                  uncertain=uncertain, executor=executor,
+                                  workers=n_workers, scheduler=scheduler,
+                                  scheduler_file=scheduler_file, resume=resume, out=out,
+                                  plots=not no_plots, quiet=quiet)
+        return
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 

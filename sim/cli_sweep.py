@@ -119,17 +119,7 @@ def sweep(
              f"{n_workers} {'local dask workers' if executor == 'dask' else 'worker processes'}")
     err.print(f"{plan.summary()}; {executor} executor, {where} -> {out}", markup=False)
     bar, task = _progress(err, quiet)
-
-    def on_start(done: int, total: int, size: int) -> None:
-        if done:
-            err.print(f"resuming: {done:,} of {total:,} runs already on disk", markup=False)
-        if bar is not None:  # runs already on disk are not counted in the rate
-            bar.reset(task, total=total, completed=done)
-            bar.start()
-
-    def progress(done: int, total: int, failed: int) -> None:
-        if bar is not None:
-            bar.update(task, completed=done, total=total, failed=failed)
+    on_start, progress = _progress_callbacks(err, bar, task)
 
     try:
         result = run_sweep(plan, out, executor=executor, workers=n_workers, scheduler=scheduler,
@@ -160,6 +150,25 @@ def sweep(
         for rid, text in result.failures:
             typer.echo(f"  run {rid}: {text}", err=True)
         raise typer.Exit(EXIT_FAILURE)
+
+
+def _progress_callbacks(console: Any, bar: Any, task: Any) -> tuple[Any, Any]:
+    """``on_start(done, total, ...)`` (says what a resumed session finds on disk and starts the
+    bar, so runs already on disk are not counted in the rate) and ``progress(done, total,
+    failed)`` for a bar from :func:`_progress` (None: quiet)."""
+
+    def on_start(done: int, total: int, *_: Any) -> None:
+        if done:
+            console.print(f"resuming: {done:,} of {total:,} runs already on disk", markup=False)
+        if bar is not None:
+            bar.reset(task, total=total, completed=done)
+            bar.start()
+
+    def progress(done: int, total: int, failed: int) -> None:
+        if bar is not None:
+            bar.update(task, completed=done, total=total, failed=failed)
+
+    return on_start, progress
 
 
 def _progress(console: Any, quiet: bool) -> tuple[Any, Any]:

@@ -777,9 +777,12 @@ def prestart(executor: str) -> None:
         workers_m.prestart()
 
 
-def _execute(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None], *,
-             executor: str, workers: int, scheduler: str | None,
-             scheduler_file: str | None) -> None:
+def execute(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None], *,
+            executor: str, workers: int, scheduler: str | None = None,
+            scheduler_file: str | None = None) -> None:
+    """Run chunk tasks on an executor (``serial``, ``process`` or ``dask``), handing each
+    :class:`ChunkResult` to ``on_result`` in this process as it arrives (in any order). The
+    public entry point for other experiments (``compare --worlds``, same-world references)."""
     if executor == "serial":
         for task in tasks:
             on_result(run_chunk(task))
@@ -850,6 +853,9 @@ def _execute_dask(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult],
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+_execute = execute  # the earlier private name
 
 
 # --------------------------------------------------------------------------------------------

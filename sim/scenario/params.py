@@ -35,6 +35,18 @@ class Param:
     source: str
     integer: bool = False
     schedulable: bool = False
+    #: The range ``compare --worlds`` draws plausible worlds from, where the allowed range
+    #: ``[low, high]`` is wider than a plausible world (None: the allowed range).
+    plausible: tuple[float, float] | None = None
+
+    @property
+    def world_range(self) -> tuple[float, float]:
+        """The range a world is drawn from: :attr:`plausible`, else ``[low, high]``."""
+        if self.plausible is not None:
+            return float(self.plausible[0]), float(self.plausible[1])
+        if self.high is None:
+            raise ValueError(f"{self.name} has no upper bound and no plausible range")
+        return float(self.low), float(self.high)
 
     @property
     def range_text(self) -> str:
@@ -159,9 +171,9 @@ LEVERS: dict[str, Param] = {
 }
 
 
-def _unc(name, default, low, high, unit, meaning, source, schedulable=False):
+def _unc(name, default, low, high, unit, meaning, source, schedulable=False, plausible=None):
     return Param(name, "uncertainty", default, unit, low, high, meaning, source,
-                 schedulable=schedulable)
+                 schedulable=schedulable, plausible=plausible)
 
 
 UNCERTAINTIES: dict[str, Param] = {
@@ -170,65 +182,79 @@ UNCERTAINTIES: dict[str, Param] = {
         _unc("domestic_demand", 50.0, 30.0, 70.0, "PMI index points",
              "Chinese domestic demand as a PMI-like index; below 50 is contraction and lowers home "
              "utilisation.",
-             "NBS official PMI: 49.7 in Aug 2015 (FACTS corrections)", schedulable=True),
+             "NBS official PMI: 49.7 in Aug 2015 (FACTS corrections)", schedulable=True,
+             plausible=(40.0, 60.0)),  # assumption: NBS PMI mostly 45-55 since 2005, widened
         _unc("labour_cost_growth", 0.01, 0.0, 0.1, "share per quarter",
              "Quarterly growth of Chinese unit labour cost (wages net of productivity), pushing "
              "unit cost up at home.",
              "China Brief 15(18) intro (rising labour costs); calibration: wages grew about 8% a "
              "year, productivity about half that, so about 4% a year net; keeps Chinese bids "
              "20-50% below rivals through 2024 (MBTA bids 2014, MassLive)",
-             schedulable=True),
+             schedulable=True,
+             plausible=(0.0, 0.03)),  # assumption: up to about 12% a year net of productivity
         _unc("initial_utilization", 0.70, 0.4, 1.0, "share 0-1",
              "Home capacity utilisation of the overcapacity sectors (steel, cement, flat glass) at "
              "the start.",
-             "State Council, Oct 2013, and trade press 2015-16: 0.65-0.74"),
+             "State Council, Oct 2013, and trade press 2015-16: 0.65-0.74",
+             plausible=(0.6, 0.8)),  # State Council 2013, trade press: 0.65-0.74, widened
         _unc("demand_sensitivity", 0.02, 0.0, 0.1, "share per PMI point",
              "Change of home utilisation per PMI point away from 50.",
-             "Calibration: PMI 49.7 in 2015 leaves utilisation near 0.67-0.71 (trade press 2015-16)"),
+             "Calibration: PMI 49.7 in 2015 leaves utilisation near 0.67-0.71 (trade press 2015-16)",
+             plausible=(0.0, 0.04)),  # assumption: twice the calibrated value at most
         _unc("instability", 0.3, 0.0, 1.0, "index 0-1",
              "Mean political instability of developing hosts.",
              "China Brief 15(18), *Location Preference*; AidData 2021", schedulable=True),
         _unc("debt_level", 0.5, 0.0, 3.0, "debt/GDP",
              "Mean public debt to GDP of developing hosts at the start.",
-             "China Brief 15(18), *Location Preference* (debt insolvency)", schedulable=True),
+             "China Brief 15(18), *Location Preference* (debt insolvency)", schedulable=True,
+             plausible=(0.2, 1.5)),  # assumption: most hosts 0.2-1.0, a few above
         _unc("distress_rate", 0.08, 0.0, 1.0, "probability per project",
              "Payment-distress probability of a project in a developing host of average stability "
              "and debt.",
              "Rhodium 2019, AidData 2021: about 0.35 of projects meet major problems over "
-             "their life; calibration spreads that over the lending cycle"),
+             "their life; calibration spreads that over the lending cycle",
+             plausible=(0.02, 0.25)),  # assumption: a third to three times the calibrated value
         _unc("writeoff_share", 0.35, 0.0, 1.0, "share 0-1",
              "Share of a distressed project's value written off (partial write-off, not seizure).",
-             "Rhodium Group 2019: write-off most common, seizure rare"),
+             "Rhodium Group 2019: write-off most common, seizure rare",
+             plausible=(0.1, 0.6)),  # assumption: around Rhodium 2019's partial write-offs
         _unc("screening_threshold", 0.25, 0.0, 1.0, "share 0-1",
              "Level of a developed host's concern (the Chinese share it observes in its market, "
              "plus Chinese-owned plants, followed with a lag) above which it raises its barrier.",
              "Assumption; US FIRRMA 2018 and EU Regulation 2019/452 followed Chinese shares "
              "and acquisitions rising for years (F2, F4, F18). Keep it constant to let screening "
-             "respond; a schedule imposes it", schedulable=True),
+             "respond; a schedule imposes it", schedulable=True,
+             plausible=(0.1, 0.5)),  # assumption
         _unc("screening_response", 0.5, 0.0, 5.0, "barrier per share point per quarter",
              "How fast a developed host raises its barrier per unit of concern above the "
              "threshold (0: hosts never screen).",
              "Calibration toward Rhodium Group figures on Chinese FDI into the US, 2016-18",
-             schedulable=True),
+             schedulable=True,
+             plausible=(0.0, 2.0)),  # assumption
         _unc("investment_screening", 0.0, 0.0, 1.0, "probability",
              "Chance that a developed host's investment review (CFIUS under FIRRMA, EU 2019/452) "
              "blocks a Chinese plant or acquisition, on top of the entry barrier.",
              "US FIRRMA Aug 2018, EU Regulation 2019/452; Chinese FDI into the US fell from "
-             "USD 46 bn (2016) to about 5 bn (2018) (Rhodium Group)", schedulable=True),
+             "USD 46 bn (2016) to about 5 bn (2018) (Rhodium Group)", schedulable=True,
+             plausible=(0.0, 0.5)),  # assumption
         _unc("initial_barrier", 0.3, 0.0, 1.0, "index 0-1",
              "Entry barrier Chinese bidders face in developed hosts at the start.",
-             "China Brief 15(18), *Location Preference* (political concerns, IPR disputes)"),
+             "China Brief 15(18), *Location Preference* (political concerns, IPR disputes)",
+             plausible=(0.1, 0.6)),  # assumption
         _unc("tech_gap", 0.35, 0.0, 0.9, "technology points",
              "Initial gap between developed firms' and Chinese high-end firms' technology.",
              "China Brief 15(18), closing paragraphs (quality and innovation decide); "
-             "calibration: a Chinese share of contracts near 13% in 2015 (ENR Top-250 via CHINCA)"),
+             "calibration: a Chinese share of contracts near 13% in 2015 (ENR Top-250 via CHINCA)",
+             plausible=(0.15, 0.6)),  # assumption: around the calibrated 0.35
         _unc("tender_volume", 1.0, 0.0, 10.0, "multiplier",
              "Multiplier on the number of tenders hosts issue.",
              "Calibration: about USD 500 bn a year of international contracts (ENR Top-250; MOFCOM)",
-             schedulable=True),
+             schedulable=True,
+             plausible=(0.5, 1.5)),  # assumption: half to one and a half the calibrated volume
         _unc("cost_advantage", 0.35, 0.0, 0.8, "share 0-1",
              "How much lower Chinese unit cost is than developed firms' at the start.",
-             "MassLive, MBTA 2014: Chinese bids 21-48% below rivals"),
+             "MassLive, MBTA 2014: Chinese bids 21-48% below rivals",
+             plausible=(0.2, 0.5)),  # MassLive, MBTA 2014: bids 21-48% below rivals
         _unc("bit_effect", 0.01, 0.0, 0.35, "share 0-1",
              "Effect of a BIT in force on Chinese investment in a developed host: it lowers the "
              "base entry barrier by twice this share and adds it to the return of a plant there. "
@@ -262,7 +288,8 @@ UNCERTAINTIES: dict[str, Param] = {
              "upgraded capacity per quarter (a price and value-added premium). Enters gain_china "
              "only; the verdict for China depends on it (see docs/ODD.md).",
              "China Brief 15(18), intro and *With Developed Countries* (moving up the value chain "
-             "is China's aim); modelling choice, no published estimate: vary it in sweeps"),
+             "is China's aim); modelling choice, no published estimate: vary it in sweeps",
+             plausible=(0.05, 0.5)),  # assumption: the modelling choice, varied
         _unc("multilateral_lending", 15.0, 0.0, 200.0, "USD bn per year",
              "Credit multilateral lenders (World Bank, regional development banks) make available "
              "a year for projects in developing hosts not won by Chinese bidders; they apply the "
@@ -274,7 +301,8 @@ UNCERTAINTIES: dict[str, Param] = {
              "Chance that a delivered project meets a major implementation problem (hurts "
              "brand), at technology 0.5 (lower for better technology). Drawn once per project "
              "when it is awarded: a share of projects over their life, not a rate per quarter.",
-             "AidData 2021: 35% of BRI infrastructure projects met major problems")
+             "AidData 2021: 35% of BRI infrastructure projects met major problems",
+             plausible=(0.2, 0.5)),  # assumption: around AidData 2021's 35%
     ]
 }
 
