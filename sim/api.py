@@ -274,7 +274,11 @@ class Analysis:
     indices: pd.DataFrame | None = None
     second_order: pd.DataFrame | None = None
     reference: str | None = None
+    #: "same": each run against the reference in its own world and seed; "fixed": against the
+    #: reference in the reference's own world (only when asked for)
+    reference_world: str | None = None
     triple_win_share: float | None = None
+    policies: pd.DataFrame | None = None
     map: pd.DataFrame | None = None
     map_axes: tuple[str, str] | None = None
     prim: Any = None  # discovery.PrimResult
@@ -287,7 +291,8 @@ def analyze(out: str | os.PathLike[str], *,
             x: str | None = None, y: str | None = None, bins: int = 5,
             indices: str = "auto", prim_threshold: float = 0.8, plots: bool = True,
             figure_metrics: tuple[str, ...] = ("gain_developed", "gain_developing",
-                                               "gain_china")) -> Analysis:
+                                               "gain_china"),
+            fixed_world: bool = False, workers: int = 1) -> Analysis:
     """Analyse a sweep folder; writes CSV files and figures to ``DIR/analysis/``.
 
     Args:
@@ -302,6 +307,10 @@ def analyze(out: str | os.PathLike[str], *,
         prim_threshold: least density of the reported PRIM box.
         plots: write figures.
         figure_metrics: metrics drawn in the indices figure.
+        fixed_world: compare every run with the reference in the reference's own world (the
+            earlier, labelled behaviour) instead of in the run's own world and seed.
+        workers: worker processes for the reference runs (1: this process; more need the
+            ``if __name__ == "__main__":`` guard in a script, see docs/sweeps.md).
     """
     from .analysis import discovery, sensitivity
     from .experiments.sweep import read_design, read_manifest, read_runs
@@ -346,10 +355,31 @@ def analyze(out: str | os.PathLike[str], *,
     if reference is not None:
         ref_path = find_reference(reference)
         ref = load_scenario(ref_path, steps=int(manifest["steps"]), replications=1)
-        ref_runs = discovery.reference_runs(ref, list(manifest["seeds"]), int(manifest["steps"]))
+        if fixed_world:
+            ref_runs = discovery.reference_runs(ref, list(manifest["seeds"]),
+                                                int(manifest["steps"]))
+            ref_keys: list[str] = []
+            res.notes.append(f"fixed-world comparison (asked for): every run is compared with "
+                             f"{ref_path.stem} in {ref_path.stem}'s own world, not in the "
+                             "run's world; uncertainties swept here make runs look better or "
+                             "worse than the reference by luck of their world")
+        else:
+            ref_runs, ref_keys = discovery.same_world_references(
+                runs, manifest, ref, own_keys=discovery.own_world_keys(ref_path),
+                executor="process" if workers > 1 else "serial", workers=workers)
+        res.reference_world = "fixed" if fixed_world else "same"
         save_csv(ref_runs, "reference.csv")
-        win = discovery.triple_win(runs, ref_runs)
+        win = discovery.triple_win(runs, ref_runs, ref_keys)
         res.reference = str(ref_path)
+        lever_keys = [k for k in keys if k.startswith("levers.")]
+        world_keys = [k for k in keys if k.startswith("world.")]
+        if not fixed_world:
+            res.policies, note = discovery.policies_table(runs, ref_runs, ref_keys, lever_keys,
+                                                          world_keys)
+            if res.policies is not None:
+                save_csv(res.policies, "policies.csv")
+            elif note and lever_keys and world_keys:
+                res.notes.append(note)
         res.triple_win_share = float(np.nanmean(win)) if np.isfinite(win).any() else None
         save_csv(runs[["run_id", "point", "replication"]].assign(triple_win=win),
                  "triple_win.csv")

@@ -227,8 +227,14 @@ def analyze(
     prim_threshold: Annotated[float, typer.Option(
         help="Least density of the reported PRIM box.")] = 0.8,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
+    fixed_world: Annotated[bool, typer.Option(
+        "--fixed-world", help="Compare every run with the reference in the reference's own "
+        "world (not in the run's world and seed); labelled as such.")] = False,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Worker processes for the reference runs (default: one per CPU).")] = None,
 ) -> None:
-    """Sensitivity indices, triple-win map and PRIM boxes of a sweep; files in DIR/analysis/."""
+    """Sensitivity indices, triple-win map, PRIM boxes and per-policy robustness of a sweep,
+    every run compared with the reference in its own world and seed; files in DIR/analysis/."""
     if bins < 1 or bins > 50:
         _bad_input(f"--bins must be in [1, 50], got {bins}")
     if not 0 < prim_threshold <= 1:
@@ -247,9 +253,12 @@ def analyze(
     from sim.scenario.load import ScenarioError
 
     try:
+        from sim.experiments.workers import available_cpus
+
         res = run_analysis(sweep_dir, reference=None if no_reference else reference, x=x, y=y,
                            bins=bins, indices=indices, prim_threshold=prim_threshold,
-                           plots=not no_plots)
+                           plots=not no_plots, fixed_world=fixed_world,
+                           workers=workers or available_cpus())
     except (AnalysisRefused, SweepRefused) as e:
         _bad_input(str(e))
     except ScenarioError as e:
@@ -288,8 +297,11 @@ def _print_analysis(res: Any, shown: list[str]) -> None:
                                   _num(r["mu"]), _num(r["sigma"]))
             console.print(table)
     if res.triple_win_share is not None:
-        console.print(f"Triple win (all three gains above {Path(res.reference).stem} in the same "
-                      f"replication): {res.triple_win_share:.1%} of runs", markup=False)
+        ref = Path(res.reference).stem
+        where = ("in its own fixed world, not the run's (--fixed-world)"
+                 if res.reference_world == "fixed" else "in the same world and replication")
+        console.print(f"Triple win (all three gains above {ref} {where}): "
+                      f"{res.triple_win_share:.1%} of runs", markup=False)
     if res.map is not None:
         xk, yk = res.map_axes
         m = res.map
@@ -319,11 +331,39 @@ def _print_analysis(res: Any, shown: list[str]) -> None:
             table.add_row(r.factor, _num(r.min), _num(r.max), _num(r.sweep_min),
                           _num(r.sweep_max), qp or "-", style=style)
         console.print(table)
+    if res.policies is not None:
+        _print_policies(console, res.policies)
     for note in res.notes:
         console.print(f"note: {note}", markup=False)
     folder = res.out / "analysis"
     console.print(f"Files: {folder} ({', '.join(sorted({f.name for f in res.files}))})",
                   markup=False)
+
+
+def _print_policies(console: Any, policies: Any, limit: int = 15) -> None:
+    """Policies by worlds: share of worlds won, regret, where each fails."""
+    from rich.table import Table
+
+    levers = [c for c in policies.columns if c.startswith("levers.")]
+    table = Table(title=f"Policies across {int(policies['worlds'].iloc[0])} worlds: triple "
+                  "win against the reference in each world, and regret (USD bn below the best "
+                  "policy in the same world; mean / worst)", title_justify="left")
+    for c in levers:
+        table.add_column(c.split(".", 1)[1], justify="right")
+    for col in ("triple win in", "95% CI", "regret dev'd", "regret dev'ing", "regret China",
+                "fails where"):
+        table.add_column(col, justify="left" if col == "fails where" else "right")
+    for r in policies.head(limit).to_dict("records"):
+        row = [_num(float(r[c]), 2) for c in levers]
+        row += [f"{r['share_triple_win']:.0%}", f"{r['ci_low']:.0%}-{r['ci_high']:.0%}"]
+        for g in ("developed", "developing", "china"):
+            row.append(f"{r[f'regret_mean_{g}']:.1f} / {r[f'regret_max_{g}']:.1f}")
+        row.append(r["fails_where"] or "-")
+        table.add_row(*row)
+    console.print(table)
+    if len(policies) > limit:
+        console.print(f"({len(policies) - limit} more policies in analysis/policies.csv)",
+                      markup=False)
 
 
 # --------------------------------------------------------------------------------------------

@@ -189,3 +189,68 @@ def test_analyze_morris_with_the_api(tmp_path: Path) -> None:
     row = t[(t["metric"] == "cn_tech_level") & (t["factor"] == "world.tech_gap")].iloc[0]
     assert row["mu"] < 0  # a wider initial gap leaves Chinese technology lower
     assert (out / "analysis" / "morris.csv").is_file()
+
+
+# --------------------------------------------------------------------------------------------
+# same-world references
+
+
+NO_COOP = ROOT / "scenarios" / "no-cooperation.yaml"
+
+
+def test_a_hair_from_the_reference_never_wins_in_the_same_world(tmp_path: Path) -> None:
+    """The policy is the reference with a lever moved by a hair, swept over worlds: in the same
+    world and seed it never wins. Compared with the reference's fixed world (the earlier way),
+    the luckier worlds look like wins although the policy does nothing."""
+    f = tmp_path / "hair.yaml"
+    f.write_text(f"name: hair\nbase: {NO_COOP}\nsteps: 8\nseed: 3\ndesign: grid\n"
+                 "replications: 2\nlevers:\n  third_party_cooperation: {values: [0.0, 1.0e-9]}\n"
+                 "world:\n  instability: {values: [0.05, 0.9]}\n"
+                 "  tender_volume: {values: [0.6, 1.4]}\n")
+    out = tmp_path / "hair"
+    run_sweep(load_sweep(f), out, executor="serial")
+    res = api.analyze(out, plots=False)
+    assert res.reference_world == "same" and res.triple_win_share == 0.0
+    ref = pd.read_csv(out / "analysis" / "reference.csv")
+    assert len(ref) == 4 * 2  # one reference run per world and replication
+    assert {"world.instability", "world.tender_volume"} <= set(ref.columns)
+    p = res.policies
+    assert p is not None and len(p) == 2 and (p["worlds"] == 4).all()
+    assert (p["share_triple_win"] == 0).all()
+    assert np.allclose(p[["regret_mean_developed", "regret_mean_developing",
+                          "regret_mean_china"]], 0, atol=1e-6)
+    fixed = api.analyze(out, plots=False, fixed_world=True)
+    assert fixed.reference_world == "fixed" and fixed.triple_win_share > 0
+    assert any("fixed-world comparison (asked for)" in n for n in fixed.notes)
+
+
+def test_the_reference_keeps_its_own_world_settings_and_takes_the_runs_world(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = pd.DataFrame({"world.instability": [0.2, 0.2, 0.8, 0.8],
+                         "world.capital_controls": [0.0] * 4,
+                         "world.domestic_demand": ['{"0": 50.0, "4": 45.0}'] * 4,
+                         "replication": [0, 1, 0, 1]})
+    manifest = {"design": {"factors": [{"key": "world.instability", "section": "world",
+                                        "name": "instability", "integer": False}]},
+                "seeds": [5, 6], "steps": 2}
+    from sim.scenario.load import load_scenario
+
+    seen = []
+    import sim.experiments.sweep as sweep_m
+
+    monkeypatch.setattr(sweep_m, "execute", lambda tasks, on_result, **kw: seen.extend(tasks))
+    _, keys = discovery.same_world_references(runs, manifest, load_scenario(NO_COOP, steps=2),
+                                              own_keys=discovery.own_world_keys(NO_COOP))
+    assert keys == ["world.instability"]
+    assert [t.runs[0][2] for t in seen] == [(0.2,), (0.8,)]
+    assert [[r[1] for r in t.runs] for t in seen] == [[5, 6], [5, 6]]
+    base = seen[0].base
+    assert base["capital_controls"] == 1.0  # no-cooperation's own world setting
+    assert base["domestic_demand"] == {0: 50.0, 4: 45.0}  # the sweep's world (a schedule)
+    assert base["third_party_cooperation"] == 0.0  # the reference's levers
+
+
+def test_beats_needs_more_than_a_hair() -> None:
+    ref = np.array([100.0, 100.0, 0.0, -50.0])
+    assert list(discovery.beats(ref + np.array([1e-9, 1.0, 1e-9, 1e-3]), ref)) == [
+        False, True, False, True]

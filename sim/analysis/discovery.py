@@ -1,11 +1,17 @@
-"""Scenario discovery on a sweep: where do all three groups gain?
+"""Scenario discovery on a sweep: where do all three groups gain, and which policy is robust?
 
 A run is a **triple win** when each of its three gains (``gain_developed``, ``gain_developing``,
-``gain_china``) is above the reference scenario's (by default ``no-cooperation``) in the *same
-replication*: the reference runs once per replication seed, with the sweep's steps, and each
-sweep run is compared with the reference run of its replication (paired, common random numbers,
-DESIGN.md section 5). This is the per-run form of the verdict; ``triplewin compare`` asks the
-same question of two scenarios with confidence intervals.
+``gain_china``) is above the reference scenario's (by default ``no-cooperation``) **in the same
+world and the same replication**: the reference runs with its own levers in the run's world
+(every uncertainty, structural constant and population size as in that run) and with the run's
+replication seed (paired, common random numbers, DESIGN.md section 5). A sweep over uncertainties
+therefore compares each policy with the reference in its own world, never with a luckier or
+unluckier default world. Parameters that the reference file sets itself under ``world:`` (for
+``no-cooperation``, ``capital_controls: 1``: exports only) are part of what the reference *is* and
+keep its value. A gain counts only when it exceeds the reference's by more than a hair
+(:data:`REL_TOL` of the reference's size), so a policy that differs from the reference by a
+rounding error never "wins". The fixed-world comparison of earlier versions (the reference in its
+own world for every run) is available on explicit request and labelled as such.
 
 * :func:`triple_win_map`: share of runs that are a triple win, over two factors (bins of a
   continuous range, or the values of a listed one), other factors averaged over;
@@ -15,10 +21,10 @@ same question of two scenarios with confidence intervals.
   many of them (coverage). The reported box restricts at least one factor: the one with the
   highest coverage whose density reaches the threshold (default 0.8), or the densest box when
   none does (:func:`choose_box`); the whole peeling trajectory is saved beside it.
-
-Note: the reference keeps its own world values; when a sweep varies uncertainties, the map
-compares each run with the reference's fixed world, not with a no-cooperation run in the same
-world.
+* :func:`policies_table`: where a sweep crosses lever settings (policies) with worlds (settings
+  of the uncertainties), the policies-by-scenarios view of exploratory modelling: per policy the
+  share of worlds in which it is a triple win (95% CI over replications in each world), its
+  regret per group (its gain below the best policy's in the same world), and where it fails.
 """
 
 from __future__ import annotations
@@ -38,8 +44,14 @@ if TYPE_CHECKING:
 GAINS = ("gain_developed", "gain_developing", "gain_china")
 
 
+#: A group gains only when its gain exceeds the reference's by more than this share of the
+#: reference's size (at least of 1 USD bn): a hair's difference is not a win.
+REL_TOL = 1e-6
+
+
 def reference_runs(reference: Scenario, seeds: list[int], steps: int) -> pd.DataFrame:
-    """Run ``reference`` once per replication seed; one row per replication with its gains."""
+    """Run ``reference`` in its own world once per replication seed; one row per replication
+    with its gains (the fixed-world reference, only on explicit request)."""
     import pandas as pd
 
     from ..model import TripleWinModel
@@ -51,15 +63,191 @@ def reference_runs(reference: Scenario, seeds: list[int], steps: int) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def triple_win(runs: pd.DataFrame, reference: pd.DataFrame) -> np.ndarray:
-    """Per run: 1.0 when all three gains beat the reference run of the same replication, 0.0
-    when not, NaN for a failed run."""
-    ref = reference.set_index("replication")
+def own_world_keys(path: Any) -> set[str]:
+    """The ``world:`` keys a reference scenario file sets itself: part of what it is."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(open(path, encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return set()
+    world = data.get("world") if isinstance(data, dict) else None
+    return set(world) if isinstance(world, dict) else set()
+
+
+def _world_value(v: Any) -> Any:
+    """A run's world value as the model takes it (schedules are stored as JSON text)."""
+    import json
+
+    if isinstance(v, str):
+        return {int(k): x for k, x in json.loads(v).items()}
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    return v
+
+
+def same_world_references(runs: pd.DataFrame, manifest: dict[str, Any], reference: Scenario,
+                          *, own_keys: set[str] = frozenset(), executor: str = "serial",
+                          workers: int = 1) -> tuple[pd.DataFrame, list[str]]:
+    """Run the reference once per distinct (world, replication) of a sweep: its levers, the
+    run's world (but the keys in ``own_keys`` at the reference's values), the replication's seed.
+
+    Returns ``(table, keys)``: one row per reference run with ``replication``, ``seed``, the
+    varied world columns ``keys`` and the three gains (NaN for a failed run).
+    """
+    import pandas as pd
+
+    from ..experiments.sweep import ChunkTask, execute
+
+    factors = [f for f in manifest["design"]["factors"] if f["section"] == "world"]
+    keys = [f["key"] for f in factors if f["name"] not in own_keys]
+    params = reference.model_params()
+    first = runs.iloc[0]
+    for col in runs.columns:  # the sweep's world (fixed values and the base's), not varied
+        if col.startswith("world.") and col not in keys:
+            name = col.split(".", 1)[1]
+            if name not in own_keys and name in params:
+                params[name] = _world_value(first[col])
+    seeds = [int(s) for s in manifest["seeds"]]
+    worlds = runs[keys].drop_duplicates().reset_index(drop=True) if keys else \
+        pd.DataFrame(index=[0])
+    names = tuple(k.split(".", 1)[1] for k in keys)
+    integer = tuple(bool(f.get("integer")) for f in factors if f["key"] in keys)
+    steps = int(manifest["steps"])
+    rows: list[dict[str, Any]] = []
+
+    def tasks():
+        for w in range(len(worlds)):
+            values = tuple(float(worlds.iloc[w][k]) for k in keys)
+            yield ChunkTask(chunk=w, steps=steps, base=params, keys=names, integer=integer,
+                            runs=tuple((w * len(seeds) + r, s, values)
+                                       for r, s in enumerate(seeds)))
+
+    from ..metrics import METRICS
+
+    idx = [list(METRICS).index(g) for g in GAINS]
+
+    def on_result(res: Any) -> None:
+        for rid, fin, err in zip(res.run_ids, res.finals, res.errors, strict=True):
+            w, r = divmod(rid, len(seeds))
+            rows.append({"replication": r, "seed": seeds[r],
+                         **{k: worlds.iloc[w][k] for k in keys},
+                         **{g: (float(fin[i]) if err is None else np.nan)
+                            for g, i in zip(GAINS, idx, strict=True)}})
+
+    execute(tasks(), on_result, executor=executor, workers=workers)
+    table = pd.DataFrame(rows, columns=["replication", "seed", *keys, *GAINS])
+    return table.sort_values([*keys, "replication"], kind="stable").reset_index(drop=True), keys
+
+
+def paired_gains(runs: pd.DataFrame, reference: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per run, the reference's three gains in the same world (``keys``) and replication, as
+    columns ``ref_gain_*`` (NaN where the reference run failed)."""
+    ref = reference[[*keys, "replication", *GAINS]].rename(
+        columns={g: f"ref_{g}" for g in GAINS})
+    merged = runs[[*keys, "replication"]].merge(ref, on=[*keys, "replication"], how="left",
+                                                validate="many_to_one")
+    return merged[[f"ref_{g}" for g in GAINS]].set_index(runs.index)
+
+
+def beats(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Gain above the reference's by more than a hair (:data:`REL_TOL`)."""
+    return (x - ref) > REL_TOL * np.maximum(np.abs(ref), 1.0)
+
+
+def triple_win(runs: pd.DataFrame, reference: pd.DataFrame, keys: list[str] | None = None
+               ) -> np.ndarray:
+    """Per run: 1.0 when all three gains beat the reference run of the same world (the columns
+    ``keys``; none: one reference per replication) and replication, 0.0 when not, NaN for a
+    failed run or reference run."""
+    ref = paired_gains(runs, reference, keys or [])
     win = np.ones(len(runs), dtype=bool)
     for g in GAINS:
-        win &= runs[g].to_numpy() > ref.loc[runs["replication"].to_numpy(), g].to_numpy()
-    failed = runs[list(GAINS)].isna().any(axis=1).to_numpy()
+        win &= beats(runs[g].to_numpy(dtype=float), ref[f"ref_{g}"].to_numpy(dtype=float))
+    failed = (runs[list(GAINS)].isna().any(axis=1).to_numpy()
+              | ref.isna().any(axis=1).to_numpy())
     return np.where(failed, np.nan, win.astype(float))
+
+
+def policies_table(runs: pd.DataFrame, reference: pd.DataFrame, keys: list[str],
+                   lever_keys: list[str], world_keys: list[str]
+                   ) -> tuple[pd.DataFrame | None, str | None]:
+    """The policies-by-scenarios view of a sweep that crosses lever settings with worlds.
+
+    Returns ``(table, note)``: one row per policy (its lever values) with the number of worlds,
+    the share of worlds where it is a triple win and where each group gains (a group gains in a
+    world when the 95% CI of its paired difference over replications lies above the hair's
+    tolerance; one replication: the difference itself) with a Wilson interval, and each group's
+    mean and worst regret (USD bn below the best policy's gain in the same world). ``table`` is
+    None, with ``note`` saying why, when the design does not cross policies with worlds.
+    """
+    import pandas as pd
+
+    from ..experiments.stats import mean_ci
+    from ..experiments.worlds import wilson
+
+    if not lever_keys or not world_keys:
+        return None, None
+    ref = paired_gains(runs, reference, keys)
+    ok = runs[list(GAINS)].notna().all(axis=1) & ref.notna().all(axis=1)
+    df = pd.concat([runs.loc[ok, [*lever_keys, *world_keys, "replication", *GAINS]],
+                    ref[ok]], axis=1)
+    per_policy = df.groupby(lever_keys)[world_keys].apply(
+        lambda t: frozenset(map(tuple, t.drop_duplicates().to_numpy())))
+    if len(per_policy) < 2 or len(set(per_policy)) != 1 or len(per_policy.iloc[0]) < 2:
+        return None, ("the sweep does not cross lever settings with worlds (each policy in the "
+                      "same two or more worlds), so there is no per-policy robustness or regret: "
+                      "use a grid design over levers and uncertainties, or compare --worlds")
+    rows = []
+    for key, t in df.groupby([*lever_keys, *world_keys]):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip([*lever_keys, *world_keys], key, strict=True))
+        for g in GAINS:
+            d = (t[g] - t[f"ref_{g}"]).to_numpy(dtype=float)
+            tol = REL_TOL * max(float(np.abs(t[f"ref_{g}"]).mean()), 1.0)
+            s = mean_ci(d)
+            row[f"{g}_mean"] = float(t[g].mean())
+            row[f"win_{g}"] = bool((s["ci_low"] if len(d) > 1 else s["mean"]) > tol)
+        row["win_triple"] = all(row[f"win_{g}"] for g in GAINS)
+        rows.append(row)
+    cells = pd.DataFrame(rows)
+    for g in GAINS:
+        best = cells.groupby(world_keys)[f"{g}_mean"].transform("max")
+        cells[f"regret_{g}"] = best - cells[f"{g}_mean"]
+    out = []
+    for pol, t in cells.groupby(lever_keys):
+        pol = pol if isinstance(pol, tuple) else (pol,)
+        n = len(t)
+        row = dict(zip(lever_keys, pol, strict=True))
+        row["worlds"] = n
+        k = int(t["win_triple"].sum())
+        lo, hi = wilson(k, n)
+        row.update({"share_triple_win": k / n, "ci_low": lo, "ci_high": hi})
+        for g in GAINS:
+            group = g.split("_", 1)[1]
+            row[f"share_{group}"] = float(t[f"win_{g}"].mean())
+            row[f"regret_mean_{group}"] = float(t[f"regret_{g}"].mean())
+            row[f"regret_max_{group}"] = float(t[f"regret_{g}"].max())
+        row["fails_where"] = _fails_where(t, world_keys)
+        out.append(row)
+    table = pd.DataFrame(out).sort_values("share_triple_win", ascending=False,
+                                          kind="stable").reset_index(drop=True)
+    return table, None
+
+
+def _fails_where(cells: pd.DataFrame, world_keys: list[str]) -> str:
+    """A PRIM failure box of one policy over the worlds (empty when none is significant)."""
+    from ..experiments.worlds import VERDICTS, failure_boxes
+
+    t = cells.rename(columns={"win_triple": "triple_win"}).copy()
+    for v in VERDICTS:
+        if v != "triple_win":
+            t[v] = True
+        t[v] = t[v].astype("boolean")
+    boxes = failure_boxes(t, world_keys)
+    return boxes[0]["text"] if boxes else ""
 
 
 @dataclass(frozen=True)
