@@ -282,6 +282,7 @@ class Analysis:
     map: pd.DataFrame | None = None
     map_axes: tuple[str, str] | None = None
     prim: Any = None  # discovery.PrimResult
+    noise: pd.DataFrame | None = None  # sensitivity.seed_noise: seed noise share per metric
     notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
@@ -389,7 +390,26 @@ def analyze(out: str | os.PathLike[str], *,
         if len(runs) < int(manifest["runs"]):
             res.notes.append(f"{method} indices need every design point; skipped")
         else:
+            failed = int((~ok).sum())
+            if failed:
+                res.notes.append(f"{failed} runs failed; their points use the other "
+                                 "replications, and points with none are dropped from the "
+                                 "indices (see below)")
             outputs = {m: sensitivity.point_means(runs, m, n_points) for m in METRICS}
+            res.noise = sensitivity.seed_noise(
+                runs.assign(triple_win=win) if win is not None else runs,
+                [*METRICS, *(["triple_win"] if win is not None else [])], n_points)
+            save_csv(res.noise, "seed_noise.csv")
+            noisy = res.noise[res.noise["noise_in_means"] > 0.25]
+            if len(noisy):
+                res.notes.append(
+                    f"seed noise is more than a quarter of the variance of the point means for "
+                    f"{', '.join(noisy['metric'][:8])}{' ...' if len(noisy) > 8 else ''}: their "
+                    "indices partly describe the seeds (more replications help; see "
+                    "seed_noise.csv)")
+            elif int(manifest["replications"]) < 2:
+                res.notes.append("one replication per point: the seed noise in the indices "
+                                 "cannot be measured (use replications: 2 or more)")
             if win is not None:
                 outputs["triple_win"] = sensitivity.point_means(
                     runs.assign(triple_win=win), "triple_win", n_points)

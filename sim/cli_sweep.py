@@ -269,6 +269,7 @@ def analyze(
 
 
 def _print_analysis(res: Any, shown: list[str]) -> None:
+    from rich import box
     from rich.table import Table
 
     console = _console()
@@ -280,21 +281,29 @@ def _print_analysis(res: Any, shown: list[str]) -> None:
             if not len(t):
                 continue
             if res.method == "sobol":
-                table = Table(title=f"Sobol' indices of {m} (95% CI half-width)",
-                              title_justify="left")
-                for col in ("factor", "S1", "S1 conf", "ST", "ST conf"):
-                    table.add_column(col, justify="left" if col == "factor" else "right")
+                table = Table(title=f"Sobol' indices of {m} (± 95% CI half-width; ST at N/2: "
+                              f"from half the samples{_noise_text(res, m)})",
+                              title_justify="left", box=box.SIMPLE, show_edge=False)
+                for col in ("factor", "S1", "ST", "ST at N/2", "check"):
+                    table.add_column(col, justify="left" if col in ("factor", "check")
+                                     else "right", no_wrap=True)
                 for _, r in t.sort_values("ST", ascending=False).iterrows():
-                    table.add_row(r["factor"], _num(r["S1"]), _num(r["S1_conf"]), _num(r["ST"]),
-                                  _num(r["ST_conf"]))
+                    check = " ".join(x for x in ("moved" if r["moved"] else "", r["flags"]) if x)
+                    table.add_row(r["factor"], f"{_num(r['S1'])} ± {_num(r['S1_conf'])}",
+                                  f"{_num(r['ST'])} ± {_num(r['ST_conf'])}", _num(r["ST_half"]),
+                                  check or "ok")
             else:
-                table = Table(title=f"Morris elementary effects of {m} (per full range)",
-                              title_justify="left")
-                for col in ("factor", "mu_star", "mu_star conf", "mu", "sigma"):
-                    table.add_column(col, justify="left" if col == "factor" else "right")
+                table = Table(title=f"Morris elementary effects of {m} (per full range; "
+                              f"mu* N/2: from half the trajectories{_noise_text(res, m)})",
+                              title_justify="left", box=box.SIMPLE, show_edge=False)
+                for col in ("factor", "mu_star", "mu_star conf", "mu", "sigma", "mu* N/2",
+                            "check"):
+                    table.add_column(col, justify="left" if col in ("factor", "check")
+                                     else "right", no_wrap=col == "factor")
                 for _, r in t.sort_values("mu_star", ascending=False).iterrows():
                     table.add_row(r["factor"], _num(r["mu_star"]), _num(r["mu_star_conf"]),
-                                  _num(r["mu"]), _num(r["sigma"]))
+                                  _num(r["mu"]), _num(r["sigma"]), _num(r["mu_star_half"]),
+                                  "moved" if r["moved"] else "ok")
             console.print(table)
     if res.triple_win_share is not None:
         ref = Path(res.reference).stem
@@ -338,6 +347,18 @@ def _print_analysis(res: Any, shown: list[str]) -> None:
     folder = res.out / "analysis"
     console.print(f"Files: {folder} ({', '.join(sorted({f.name for f in res.files}))})",
                   markup=False)
+
+
+def _noise_text(res: Any, metric: str) -> str:
+    """``; seed noise 12% of the runs' variance`` for a table title (empty when unknown)."""
+    if res.noise is None:
+        return ""
+    row = res.noise[res.noise["metric"] == metric]
+    if not len(row) or row["noise_share"].isna().all():
+        return ""
+    r = row.iloc[0]
+    return (f"; seed noise: {r['noise_share']:.0%} of the runs' variance, "
+            f"{r['noise_in_means']:.0%} of the point means'")
 
 
 def _print_policies(console: Any, policies: Any, limit: int = 15) -> None:

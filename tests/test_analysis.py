@@ -125,11 +125,12 @@ def test_analyze_prints_sobol_indices(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "Sobol' indices of gain_china" in r.stdout
     assert "Sobol' indices of cn_tech_level" in r.stdout
-    for col in ("S1", "S1 conf", "ST", "ST conf", "levers.joint_bidding"):
+    for col in ("S1", "ST", " ± ", "ST at N/2", "check", "levers.joint_bidding"):
         assert col in r.stdout
     assert "PRIM" not in r.stdout
     table = pd.read_csv(out / "analysis" / "sobol.csv")
-    assert list(table.columns) == ["metric", "factor", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(table.columns) == ["metric", "factor", "S1", "S1_conf", "ST", "ST_conf",
+                                   "S1_half", "ST_half", "moved", "flags"]
     assert {"gain_developed", "gain_developing", "gain_china"} <= set(table["metric"])
     assert len(table) == 2 * len(set(table["metric"]))
     assert (out / "analysis" / "sobol.png").is_file()
@@ -254,3 +255,75 @@ def test_beats_needs_more_than_a_hair() -> None:
     ref = np.array([100.0, 100.0, 0.0, -50.0])
     assert list(discovery.beats(ref + np.array([1e-9, 1.0, 1e-9, 1e-3]), ref)) == [
         False, True, False, True]
+
+
+# --------------------------------------------------------------------------------------------
+# indices a reviewer can trust
+
+
+def test_seed_noise_share_of_variance() -> None:
+    rng = np.random.default_rng(1)
+    points = np.repeat(np.arange(200), 4)
+    signal = np.repeat(rng.normal(0, 3.0, 200), 4)  # between points: variance 9
+    noise = rng.normal(0, 1.0, 800)  # within points: variance 1
+    runs = pd.DataFrame({"point": points, "y": signal + noise, "flat": 1.0, "error": None})
+    t = sensitivity.seed_noise(runs, ["y"], 200).set_index("metric")
+    assert t.loc["y", "noise_share"] == pytest.approx(0.1, abs=0.03)
+    assert t.loc["y", "noise_in_means"] == pytest.approx(0.25 / 9.25, abs=0.015)
+    assert t.loc["y", "replications"] == 4
+    one = sensitivity.seed_noise(runs.drop_duplicates("point"), ["y"], 200)
+    assert np.isnan(one["noise_share"].iloc[0])  # one replication: cannot tell
+
+
+def test_a_failed_point_drops_its_block_not_every_index() -> None:
+    from SALib.sample import morris, sobol
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
+    x = sobol.sample(problem, 64, calc_second_order=False, seed=1)
+    y = 4 * x[:, 0] + x[:, 1]
+    y[7] = np.nan  # one design point without a successful run
+    table, _, notes = sensitivity.sobol_indices({"y": y}, ["a", "b", "c"], seed=1)
+    t = table.set_index("factor")
+    assert t.loc["a", "S1"] == pytest.approx(16 / 17, abs=0.08)
+    assert any("1 of 64 base samples dropped" in n for n in notes)
+    assert set(t.columns) >= {"S1_half", "ST_half", "moved", "flags"}
+    xm = morris.sample({"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1]] * 2}, 10,
+                       num_levels=4, seed=3)
+    ym = 2 * xm[:, 0]
+    ym[4] = np.nan
+    mt, mnotes = sensitivity.morris_indices({"y": ym}, xm, ["a", "b"], levels=4)
+    assert mt.set_index("factor").loc["a", "mu_star"] == pytest.approx(2.0)
+    assert any("1 of 10 trajectories dropped" in n for n in mnotes)
+
+
+def test_convergence_and_impossible_indices_are_flagged() -> None:
+    from SALib.sample import sobol
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
+    x = sobol.sample(problem, 512, calc_second_order=False, seed=1)
+    smooth = 4 * x[:, 0] + x[:, 1]
+    table, _, notes = sensitivity.sobol_indices({"y": smooth}, ["a", "b", "c"], seed=1)
+    assert not table["moved"].any() and (table["flags"] == "").all()
+    assert not any("not converged" in n for n in notes)
+    small = sobol.sample(problem, 8, calc_second_order=False, seed=1)
+    noise = np.random.default_rng(5).normal(size=len(small))  # nothing to find, few samples
+    table, _, notes = sensitivity.sobol_indices({"y": noise}, ["a", "b", "c"], seed=1)
+    assert table["moved"].any() or (table["flags"] != "").any()
+    assert any("not converged" in n or "negative or have S1 > ST" in n for n in notes)
+    row = {"S1": 0.5, "ST": 0.3}
+    assert sensitivity._flags(row) == "S1>ST"
+    assert sensitivity._flags({"S1": -0.2, "ST": -0.05}) == "S1<0 ST<0"
+
+
+def test_salib_warnings_become_notes() -> None:
+    import warnings as w
+
+    notes: list[str] = []
+
+    def noisy() -> int:
+        w.warn("something is off\nin the sample", UserWarning, stacklevel=1)
+        w.warn("something is off\nin the sample", UserWarning, stacklevel=1)
+        return 3
+
+    assert sensitivity._salib(noisy, "gain_china", notes) == 3
+    assert notes == ["gain_china: SALib warns: something is off in the sample"]

@@ -874,7 +874,8 @@ def _schema(plan: SweepPlan) -> Any:
                                      "text": pa.string()}[kind]))
     fields += [pa.field(n, pa.float64()) for n in METRICS]
     fields.append(pa.field("error", pa.string()))
-    return pa.schema(fields, metadata={"triplewin": "sweep runs, one row per run"})
+    return pa.schema(fields, metadata={"triplewin": "sweep runs, one row per run",
+                                       "varied": json.dumps([f.key for f in plan.factors])})
 
 
 def _param_columns(plan: SweepPlan) -> list[tuple[str, str, bool, Any]]:
