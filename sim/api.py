@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 
     from .experiments.sweep import Progress, SweepResult
 
-__all__ = ["Analysis", "analyze", "evaluate", "load_runs", "load_scenario_config", "run",
-           "run_frame", "sweep"]
+__all__ = ["Analysis", "RobustComparison", "analyze", "compare", "evaluate", "load_runs",
+           "load_scenario_config", "run", "run_frame", "sweep"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,6 +203,91 @@ def evaluate(*, seed: int = RUN["seed"].default, steps: int = RUN["steps"].defau
     data["run"].update({"steps": int(steps), "replications": 1})
     final = run_one(_validate(data, "<evaluate>"), int(seed))[-1]
     return dict(final)
+
+
+# --------------------------------------------------------------------------------------------
+# comparisons
+
+
+@dataclass
+class RobustComparison:
+    """What :func:`compare` returns with ``worlds=N``: the same data as the files of
+    ``triplewin compare --worlds N``."""
+
+    robustness: dict[str, Any]  # robustness.json: worlds, share, ci, failure_boxes, ...
+    worlds: pd.DataFrame  # worlds.csv: one row per world
+    comparison: dict[str, Any]  # comparison.json: the scenarios' own world
+    out: Path | None = None  # the folder written (None without out=)
+
+    @property
+    def share(self) -> dict[str, float]:
+        """Share of worlds in which each group gains, and the triple win."""
+        return self.robustness["share"]
+
+    @property
+    def ci(self) -> dict[str, list[float]]:
+        """Wilson 95% interval of each share."""
+        return self.robustness["ci"]
+
+
+def compare(a: Any, b: Any, *, worlds: int | None = None, replications: int | None = None,
+            seed: int | None = None, steps: int | None = None,
+            uncertain: list[str] | None = None, ensemble: str | os.PathLike[str] | None = None,
+            out: str | os.PathLike[str] | None = None, executor: str = "serial",
+            workers: int = 1, resume: bool = False, plots: bool = True
+            ) -> dict[str, Any] | RobustComparison:
+    """Paired comparison B - A with common random numbers, as ``triplewin compare``.
+
+    Without ``worlds``: the scenarios' own world; returns the contents of ``comparison.json``
+    (``metrics``: delta and CI per metric, ``verdict``). With ``worlds=N`` (N >= 2): the
+    verdict across N worlds as well; returns a :class:`RobustComparison` (``robustness``,
+    ``worlds``, ``comparison``).
+
+    Args:
+        a, b: reference and policy: scenario files, dicts or Scenarios.
+        worlds: number of worlds drawn over every uncertainty and structural constant.
+        replications, seed, steps: as the command's options (both scenarios).
+        uncertain: vary only these (``NAME`` or ``NAME=LOW:HIGH``).
+        ensemble: draw the worlds from a calibrated ensemble (Parquet, with ``weight``).
+        out: also write the command's files into this new folder.
+        executor, workers: ``serial`` (default, this process), ``process`` or ``dask``. Worker
+            processes re-import the calling script: in a script, call this under
+            ``if __name__ == "__main__":`` (see docs/sweeps.md).
+        resume: continue an unfinished ``out`` (worlds only).
+        plots: draw the figures into ``out``.
+
+    Raises:
+        ScenarioError: a scenario is invalid. ValueError
+            (:class:`~sim.experiments.worlds.WorldsError`): the worlds cannot be set up as asked.
+    """
+    from .experiments import compare as compare_m
+    from .experiments import worlds as worlds_m
+
+    sa = load_scenario_config(a, seed=seed, replications=replications, steps=steps)
+    sb = load_scenario_config(b, seed=seed, replications=replications, steps=steps)
+    if worlds is None:
+        c = compare_m.compare(sa, sb, replications=replications, seed=seed, workers=workers)
+        if out is not None:
+            compare_m.write_comparison(c, out_dir=out, plots=plots, workers=workers)
+        return c.as_json()
+    rob, c, final = _guarded(lambda: worlds_m.robust_compare(
+        sa, sb, worlds, out=out, seed=seed, replications=replications, uncertain=uncertain,
+        ensemble=ensemble, executor=executor, workers=workers, resume=resume, plots=plots))
+    return RobustComparison(robustness=worlds_m._plain(rob.as_json()), worlds=rob.table,
+                            comparison=c.as_json(), out=final)
+
+
+def _guarded(call: Any) -> Any:
+    """Say what to do when worker processes die at start (usually an unguarded script)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return call()
+    except BrokenProcessPool as e:
+        raise RuntimeError("worker processes died while starting; in a script that uses "
+                           "executor='process', put the calls under "
+                           "'if __name__ == \"__main__\":' (each worker imports the script "
+                           "again), or use executor='serial'") from e
 
 
 # --------------------------------------------------------------------------------------------

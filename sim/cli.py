@@ -258,6 +258,10 @@ def explain(
         rows = [("name", f"{section}.{p.name}"), ("kind", p.kind), ("meaning", p.meaning),
                 ("unit", p.unit), ("allowed", p.range_text), ("default", f"{p.default:g}"),
                 ("source", p.source)]
+        if p.kind not in ("lever", "population", "run") and p.high is not None:
+            lo, hi = p.world_range
+            rows.insert(5, ("worlds", f"[{lo:g}, {hi:g}]: the range compare --worlds draws "
+                                      "from"))
     elif key in metrics:
         m = metrics[key]
         rows = [("name", m.name), ("kind", "metric"), ("label", m.label),

@@ -285,11 +285,79 @@ section 5).</p></div>
 """
 
 
-def render_report(data: RunData | CompareData) -> str:
-    """The whole HTML document."""
+def _png_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _robust_section(rob: dict[str, Any], folder: Path | None) -> str:
+    """The verdict across worlds (``robustness.json`` of ``compare --worlds``): the share of
+    worlds where each group gains, with its interval, the scenarios' own world beside it, where
+    it fails (PRIM boxes) and the two figures."""
+    share, ci = rob.get("share") or {}, rob.get("ci") or {}
+    own = (rob.get("own_world") or {}).get("verdict") or {}
+    boxes: dict[str, dict[str, Any]] = {}
+    for b in rob.get("failure_boxes") or []:
+        boxes.setdefault(b.get("outcome"), b)
+
+    def pct(x: Any) -> str:
+        return "&ndash;" if x is None else f"{100 * float(x):.0f}%"
+
+    rows = []
+    for key, title in (("developed", "Developed"), ("developing", "Developing"),
+                       ("china", "China"), ("triple_win", "Triple win")):
+        lo, hi = (ci.get(key) or [None, None])[:2]
+        b = boxes.get(key)
+        where = (f"{_e(b['text'])} ({b['failing_in_box']} of {b['worlds_in_box']} worlds there "
+                 "fail)" if b else "&ndash;")
+        mark = own.get(key)
+        rows.append(f"<tr><td class='text'>{_swatch(key) if key != 'triple_win' else ''}"
+                    f"{_e(title)}</td><td>{pct(share.get(key))}</td>"
+                    f"<td>{pct(lo)} to {pct(hi)}</td>"
+                    f"<td class='{'win' if mark else 'loss' if mark is False else 'unclear'}'>"
+                    f"{'gains' if mark else 'no' if mark is False else '&ndash;'}</td>"
+                    f"<td class='text'>{where}</td></tr>")
+    n = rob.get("counted", rob.get("worlds"))
+    what = "calibrated" if rob.get("source") == "ensemble" else "plausible"
+    varied = ", ".join(_e(v["name"]) for v in rob.get("varied") or [])
+    held = "; ".join(f"{_e(k)} ({_e(v)})" for k, v in (rob.get("held") or {}).items()
+                     if v != "not named by --uncertain")
+    figs = []
+    for name, caption in (("worlds_share.png", "Share of worlds in which each group gains "
+                           "(95% Wilson interval), and the verdict in the scenarios' own world."),
+                          ("worlds_failures.png", "The worlds over the two parameters that "
+                           "matter most: where the triple win holds and fails, the failure box, "
+                           "and the scenarios' own world (star).")):
+        f = folder / "figures" / name if folder is not None else None
+        if f is not None and f.is_file():
+            figs.append(f'<figure><img alt="{_e(caption)}" src="{_png_uri(f)}">'
+                        f"<figcaption>{_e(caption)}</figcaption></figure>")
+    tw = share.get("triple_win")
+    return f"""
+<h2>Is it robust? The verdict across {_e(n)} {what} worlds</h2>
+<div class="verdict{' triple' if tw is not None and tw >= 0.9 else ''}">
+<p class="head">A triple win in {pct(tw)} of {_e(n)} {what} worlds ({pct((ci.get('triple_win')
+or [None])[0])} to {pct((ci.get('triple_win') or [None, None])[1])})</p>
+<table><thead><tr><th class="text">group</th><th>gains in</th><th>95% CI</th>
+<th>own world</th><th class="text">fails to gain where (PRIM box)</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+<p class="meta">Each world is one draw of the uncertainties and structural constants
+({varied or "none"}); in each, A and B ran with the same {_e(rob.get('replications'))}
+replication seeds and a group gains where the 95% CI of its paired difference lies above
+zero. Shares are the means of those per-world verdicts, with Wilson intervals.
+{('Held at the scenarios&#39; values: ' + held + '.') if held else ''}</p></div>
+{"".join(figs)}"""
+
+
+def render_report(data: RunData | CompareData, robust: dict[str, Any] | None = None,
+                  folder: Path | None = None) -> str:
+    """The whole HTML document (with the verdict across worlds when ``robust``, the contents
+    of ``robustness.json``, is given)."""
     if isinstance(data, CompareData):
         title = f"{data.b.name} against {data.a.name}: triplewin report"
         body = _compare_body(data)
+        if robust is not None:
+            cut = body.index("<h2>What the scenarios ask</h2>")
+            body = body[:cut] + _robust_section(robust, folder) + "\n" + body[cut:]
     else:
         title = f"{data.name}: triplewin report"
         body = _run_body(data)
@@ -305,7 +373,16 @@ def write_report(folder: Path, out: Path | None = None) -> Path:
     data = load(Path(folder))
     out = Path(out) if out is not None else Path(folder) / "report.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    text = render_report(data)
+    robust = None
+    rob_file = Path(folder) / "robustness.json"
+    if isinstance(data, CompareData) and rob_file.is_file():
+        import json
+
+        try:
+            robust = json.loads(rob_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            robust = None  # the comparison is reported without it
+    text = render_report(data, robust, Path(folder))
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)

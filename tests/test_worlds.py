@@ -211,3 +211,35 @@ def test_worlds_1_is_refused_and_writes_nothing(cli, repo_root, tmp_path):
     r = cli("compare", sc / "no-cooperation.yaml", sc / "triple-win-package.yaml",
             "--uncertain", "instability")
     assert r.returncode == 2 and "need --worlds" in r.stderr
+
+
+def test_the_report_shows_the_verdict_across_worlds(done, tmp_path):
+    from sim.report import write_report
+
+    rob, final = done
+    page = write_report(final, tmp_path / "report.html").read_text()
+    assert "Is it robust? The verdict across 12 plausible worlds" in page
+    share = f"{100 * rob.share['triple_win']:.0f}%"
+    assert f"A triple win in {share} of 12 plausible worlds" in page
+    assert page.count("data:image/png;base64,") == 2  # both figures, embedded
+    assert "capital_controls" in page  # what was held, and why
+    assert page.index("Is it robust?") < page.index("What the scenarios ask")
+
+
+def test_the_api_returns_the_same_data(done):
+    from sim import api
+
+    rob, final = done
+    a, b = _pair()
+    res = api.compare(a, b, worlds=12, seed=3)
+    assert res.out is None
+    saved = json.loads((final / "robustness.json").read_text())
+    assert res.share == saved["share"] and res.ci == saved["ci"]
+    assert res.robustness["failure_boxes"] == saved["failure_boxes"]
+    pd.testing.assert_frame_equal(res.worlds.reset_index(drop=True),
+                                  pd.read_csv(final / "worlds.csv"), check_dtype=False)
+    assert res.comparison["verdict"] == saved["own_world"]["verdict"]
+    plain = api.compare(a, b, seed=3)
+    assert plain["verdict"] == res.comparison["verdict"]
+    with pytest.raises(ValueError, match="at least 2"):
+        api.compare(a, b, worlds=1)

@@ -937,7 +937,8 @@ def worlds_figure(rob: Robustness, path: Path, dpi: int = 150) -> Path | None:
 # one call
 
 
-def robust_compare(a: Scenario, b: Scenario, worlds: int, *, out: str | os.PathLike[str],
+def robust_compare(a: Scenario, b: Scenario, worlds: int, *,
+                   out: str | os.PathLike[str] | None,
                    seed: int | None = None, replications: int | None = None,
                    uncertain: list[str] | None = None,
                    ensemble: str | os.PathLike[str] | None = None, executor: str = "serial",
@@ -948,7 +949,19 @@ def robust_compare(a: Scenario, b: Scenario, worlds: int, *, out: str | os.PathL
                    plots: bool = True, sources: tuple | None = None,
                    plan: WorldsPlan | None = None) -> tuple[Robustness, Comparison, Path]:
     """Plan, run (or resume), analyse and write a worlds experiment into ``out``; returns the
-    robust verdict, the own-world comparison and the folder written."""
+    robust verdict, the own-world comparison and the folder written (``out=None``: nothing is
+    kept on disk, and the folder returned is None)."""
+    if out is None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="triplewin-worlds-") as tmp:
+            plan = plan or plan_worlds(a, b, worlds, seed=seed, replications=replications,
+                                       uncertain=uncertain, ensemble=ensemble)
+            work = Path(tmp) / "work"
+            session = run_worlds(plan, work, executor=executor, workers=workers,
+                                 scheduler=scheduler, scheduler_file=scheduler_file,
+                                 progress=progress, on_start=on_start)
+            return (*_analyse(plan, work, session), None)
     out = Path(out)
     if out.exists():
         raise FileExistsError(f"{out} exists; results never overwrite results")
@@ -960,15 +973,21 @@ def robust_compare(a: Scenario, b: Scenario, worlds: int, *, out: str | os.PathL
                           "to continue it, or remove it")
     session = run_worlds(plan, work, executor=executor, workers=workers, scheduler=scheduler,
                          scheduler_file=scheduler_file, progress=progress, on_start=on_start)
+    rob, comparison = _analyse(plan, work, session)
+    final = write_robustness(rob, comparison, work, out, sources=sources, plots=plots,
+                             workers=workers if executor == "process" else 1)
+    return rob, comparison, final
+
+
+def _analyse(plan: WorldsPlan, work: Path, session: WorldsRun
+             ) -> tuple[Robustness, Comparison]:
     runs = read_world_runs(work)
     comparison = own_comparison(plan, work)
     rob = robustness(plan, world_table(plan, runs), own=own_summary(comparison))
     if session.failed:
         rob.notes.append(f"{session.failed} runs failed (their errors are in runs/); worlds "
                          "with fewer than 2 paired replications have no verdict")
-    final = write_robustness(rob, comparison, work, out, sources=sources, plots=plots,
-                             workers=workers if executor == "process" else 1)
-    return rob, comparison, final
+    return rob, comparison
 
 
 def discard(work: Path) -> None:
