@@ -326,6 +326,13 @@ def _draw_ensemble(path: str | os.PathLike[str], free: dict[str, Param], held: d
         if not np.isfinite(v).all() or v.min() < p.low or (p.high is not None and v.max() > p.high):
             raise WorldsError(f"{path}: {c}: values out of range or missing ({p.range_text})")
         dims.append(Dimension(c, float(v.min()), float(v.max()), p.integer))
+    try:  # the calibration's own draw: systematic resampling by weight
+        from ..analysis.calibration import draw_worlds
+    except ImportError:
+        draw_worlds = None
+    if draw_worlds is not None:
+        drawn = draw_worlds(df[[*cols, "weight"]], n, seed)
+        return dims, np.array([[d[c] for c in cols] for d in drawn], dtype=float)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x776F726C]))  # stream "worl"
     rows = rng.choice(len(df), size=n, replace=True, p=w / w.sum())
     return dims, df[cols].to_numpy(dtype=float)[rows]
@@ -594,7 +601,34 @@ class Robustness:
         if where:
             b = where[0]
             text += f"; {_GROUP_TEXT[b['outcome']]} fail to gain where {b['text']}"
+        else:
+            text += self._leaning()
         return text
+
+    def _leaning(self) -> str:
+        """Without a significant failure box: the group that fails most and the parameter its
+        failing worlds lean on most (a description, not a box)."""
+        shares = {g: self.share[g] for g in GROUPS if self.share[g] == self.share[g]}
+        if not shares or min(shares.values()) >= 1:
+            return ""
+        g = min(shares, key=shares.get)
+        t = self.table[self.table[g].notna()]
+        fail = ~t[g].astype(bool).to_numpy()
+        if fail.all() or not fail.any():
+            return ""
+        best, gap = None, 0.0
+        for d in self.plan.dims:
+            x = t[d.name].to_numpy(float)
+            z = (x[fail].mean() - x[~fail].mean()) / (d.high - d.low)
+            if abs(z) > abs(gap):
+                best, gap = d, z
+        if best is None:
+            return ""
+        x = t[best.name].to_numpy(float)
+        return (f"; {_GROUP_TEXT[g]} fail to gain in {_pct(1 - shares[g])} of worlds, more "
+                f"often where {best.name} is {'high' if gap > 0 else 'low'} (failing worlds "
+                f"average {x[fail].mean():.3g}, the others {x[~fail].mean():.3g}; no PRIM box "
+                "is significant)")
 
 
 _GROUP_TEXT = {"developed": "developed countries", "developing": "developing countries",
@@ -665,7 +699,8 @@ def failure_boxes(table: pd.DataFrame, dims: list[str], *, threshold: float = 0.
                 box = p.find_box()
                 if box is None:
                     break
-                i = choose_box(box.peeling_trajectory.reset_index(drop=True), threshold)
+                dense = max(threshold, (1 + k / len(fail)) / 2)  # well above the base rate
+                i = choose_box(box.peeling_trajectory.reset_index(drop=True), dense)
                 box.select(i)
                 dropped = _drop_insignificant(box)
                 entry = _box_entry(box, outcome, k, len(fail), dropped, x_all)
