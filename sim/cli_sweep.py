@@ -281,12 +281,13 @@ def _print_analysis(res: Any, shown: list[str]) -> None:
             if not len(t):
                 continue
             if res.method == "sobol":
-                table = Table(title=f"Sobol' indices of {m} (± 95% CI half-width; ST at N/2: "
+                table = Table(title=f"Sobol' indices of {m} (± 95% CI half-width; ST N/2: ST "
                               f"from half the samples{_noise_text(res, m)})",
                               title_justify="left", box=box.SIMPLE, show_edge=False)
-                for col in ("factor", "S1", "ST", "ST at N/2", "check"):
+                for col in ("factor", "S1", "ST", "ST N/2", "check"):
                     table.add_column(col, justify="left" if col in ("factor", "check")
-                                     else "right", no_wrap=True)
+                                     else "right", no_wrap=col != "check",
+                                     min_width=6 if col == "check" else None)
                 for _, r in t.sort_values("ST", ascending=False).iterrows():
                     check = " ".join(x for x in ("moved" if r["moved"] else "", r["flags"]) if x)
                     table.add_row(r["factor"], f"{_num(r['S1'])} ± {_num(r['S1_conf'])}",

@@ -125,7 +125,7 @@ def test_analyze_prints_sobol_indices(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "Sobol' indices of gain_china" in r.stdout
     assert "Sobol' indices of cn_tech_level" in r.stdout
-    for col in ("S1", "ST", " ± ", "ST at N/2", "check", "levers.joint_bidding"):
+    for col in ("S1", "ST", " ± ", "ST N/2", "check", "levers.joint_bidding"):
         assert col in r.stdout
     assert "PRIM" not in r.stdout
     table = pd.read_csv(out / "analysis" / "sobol.csv")
