@@ -249,10 +249,28 @@ def validate_history(
     if ensemble is None:
         err.print("No ensemble given: running the scenario's own (uncalibrated) values.",
                   markup=False)
-    runs = run_history(scenario, ensemble=ensemble, worlds=worlds, replications=replications,
-                       workers=n_workers)
-    vd = (ensemble_verdicts(pairs, ensemble, worlds=verdict_worlds, workers=n_workers)
-          if pairs and ensemble is not None else None)
+    bar = _bar(err, json_out)
+    task = None
+    if bar is not None:
+        bar.start()
+        task = bar.add_task("historical runs", total=None)
+
+    def progress(what: str) -> Any:
+        def update(done: int, total: int) -> None:
+            if bar is not None:
+                bar.update(task, completed=done, total=total, description=what)
+        return update
+
+    try:
+        runs = run_history(scenario, ensemble=ensemble, worlds=worlds,
+                           replications=replications, workers=n_workers,
+                           progress=progress("historical runs"))
+        vd = (ensemble_verdicts(pairs, ensemble, worlds=verdict_worlds, workers=n_workers,
+                                progress=progress("verdict runs"))
+              if pairs and ensemble is not None else None)
+    finally:
+        if bar is not None:
+            bar.stop()
     final, data = write_report(runs, out, verdicts=vd)
     if json_out:
         typer.echo(json.dumps(data, indent=2))

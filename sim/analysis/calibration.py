@@ -407,6 +407,9 @@ class _Executor:
 
         from dask.distributed import Client, LocalCluster
 
+        # jobs cancelled at the end of a generation may still run when the cluster closes
+        _logging.getLogger("distributed.nanny").setLevel(_logging.ERROR)
+
         if self.scheduler:
             client = Client(self.scheduler, timeout="30s")
         else:
