@@ -212,6 +212,10 @@ def validate_history(
     workers: Annotated[int | None, typer.Option(
         min=1, help="Worker processes (default: one per CPU). Results do not depend on it.")
     ] = None,
+    hold_inputs: Annotated[bool, typer.Option(
+        "--hold-inputs/--no-hold-inputs", help="Also run with the scheduled inputs that "
+        "held-out patterns lean on held at their first value, to show which patterns come with "
+        "the scheduled history (default: on).")] = True,
     json_out: Annotated[bool, typer.Option("--json", help="Print validation.json to stdout "
                                            "instead of the table.")] = False,
 ) -> None:
@@ -243,7 +247,12 @@ def validate_history(
         pairs.append((_load(a)[0], _load(b)[0]))
     out = out or _fresh("validation")
 
-    from sim.analysis.validation import ensemble_verdicts, run_history, write_report
+    from sim.analysis.validation import (
+        ensemble_verdicts,
+        inputs_to_hold,
+        run_history,
+        write_report,
+    )
 
     err = _console(stderr=True)
     if ensemble is None:
@@ -265,13 +274,18 @@ def validate_history(
         runs = run_history(scenario, ensemble=ensemble, worlds=worlds,
                            replications=replications, workers=n_workers,
                            progress=progress("historical runs"))
+        hold = inputs_to_hold(scenario) if hold_inputs else ()
+        held = (run_history(scenario, ensemble=ensemble, worlds=worlds,
+                            replications=replications, workers=n_workers, hold=hold,
+                            progress=progress("runs without scheduled inputs"))
+                if hold else None)
         vd = (ensemble_verdicts(pairs, ensemble, worlds=verdict_worlds, workers=n_workers,
                                 progress=progress("verdict runs"))
               if pairs and ensemble is not None else None)
     finally:
         if bar is not None:
             bar.stop()
-    final, data = write_report(runs, out, verdicts=vd)
+    final, data = write_report(runs, out, verdicts=vd, held=held)
     if json_out:
         typer.echo(json.dumps(data, indent=2))
         return

@@ -126,6 +126,18 @@ def test_measures_follow_their_stated_rule() -> None:
     assert list(m(scaled, s)) == pytest.approx([16 / 0.2, 14 / 0.2])
 
 
+def test_holding_inputs_takes_the_scheduled_history_out() -> None:
+    sc = load_scenario(HISTORICAL)
+    names = validation.inputs_to_hold(sc)
+    assert {"screening_threshold", "screening_response", "capital_controls"} <= set(names)
+    assert "domestic_demand" not in names  # no held-out pattern leans on it
+    held = validation.hold_inputs(sc, names)
+    for k in names:
+        assert held.world_values()[k] == next(iter(sc.world_values()[k].values()))
+    assert held.world_values()["domestic_demand"] == sc.world_values()["domestic_demand"]
+    assert held.lever_values() == sc.lever_values()
+
+
 # --------------------------------------------------------------------------------------------
 # the command and its files
 
@@ -150,6 +162,14 @@ def test_the_command_writes_report_json_trace_and_figures(cli, tmp_path: Path) -
     s = data["summary"]["validation"]
     assert f"Held-out patterns: {s['holds']} of {s['of']} hold" in p.stdout
     assert "screening_threshold" in data["inputs"]["scheduled"]
+    assert "screening_threshold" in data["held_inputs"]
+    for r in data["patterns"]:
+        if r["role"] == "validation" and r["leans_on_scheduled"]:
+            w = r["without_scheduled_inputs"]
+            assert w["held"] and w["holds"] == (w["coverage"] >= data["hold_level"])
+        else:
+            assert "without_scheduled_inputs" not in r
+    assert set(data["produced_by_model"]).isdisjoint(data["responds_to_scheduled_inputs"])
     report = (out / "report.md").read_text()
     for r in data["patterns"]:
         assert r["title"] in report

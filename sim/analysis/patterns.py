@@ -225,7 +225,9 @@ PATTERNS: tuple[Pattern, ...] = (
             "American Enterprise Institute, China Global Investment Tracker",
             "highest in 2017 (78%), 43% in 2018", leans_on=(*_SCREENING, "capital_controls"),
             note="The screening that follows (FIRRMA 2018, EU 2019/452) is scheduled in the "
-                 "historical scenario where it is an input."),
+                 "historical scenario, where it is an input; a peak in 2016-18 can also come "
+                 "from the model's own dynamics, and the runs with the scheduled inputs held "
+                 "say which."),
     Pattern("developed_share_after_screening", "Developed-host share after screening starts",
             "validation", "share", 0.405, 0.1, "share 0-1",
             Measure("mean", "cn_developed_share", (2018, 2019)),

@@ -66,12 +66,15 @@ class HistoryRuns:
 
 def run_history(scenario: Scenario, *, ensemble: str | Path | None = None,
                 worlds: int | None = None, replications: int | None = None, workers: int = 1,
-                progress: Progress | None = None) -> HistoryRuns:
+                progress: Progress | None = None, hold: tuple[str, ...] = ()) -> HistoryRuns:
     """Run the scenario in each world and replication.
 
     With an ensemble: ``worlds`` parameter sets (default 16) drawn by weight, ``replications``
     seeds each (default 2). Without: the scenario's own values, ``replications`` seeds (default:
-    the scenario's)."""
+    the scenario's). ``hold`` names scheduled parameters to hold at their first value (the
+    runs without that part of the history)."""
+    if hold:
+        scenario = hold_inputs(scenario, hold)
     from ..experiments.runner import histories_of
     from .calibration import draw_worlds, read_ensemble, with_world
 
@@ -92,6 +95,28 @@ def run_history(scenario: Scenario, *, ensemble: str | Path | None = None,
 
 # --------------------------------------------------------------------------------------------
 # evaluation
+
+
+def hold_inputs(scenario: Scenario, names: tuple[str, ...] | list[str]) -> Scenario:
+    """A copy of ``scenario`` in which each named scheduled parameter keeps its first value for
+    the whole run (the scheduled history taken out)."""
+    from ..scenario.schema import value_at
+    from ..scenario.params import ALL
+
+    data = scenario.model_dump()
+    for name in names:
+        for section in ("world", "levers"):
+            v = data[section].get(name)
+            if isinstance(v, dict):
+                data[section][name] = value_at(v, 0, ALL[name].default)
+    return Scenario.model_validate(data)
+
+
+def inputs_to_hold(scenario: Scenario, patterns: tuple[Pattern, ...] = PATTERNS) -> tuple[str, ...]:
+    """The scheduled parameters that held-out patterns lean on."""
+    sched = scheduled_inputs(scenario)
+    return tuple(dict.fromkeys(k for p in patterns if p.role == "validation"
+                               for k in p.leans_on if k in sched))
 
 
 def scheduled_inputs(scenario: Scenario) -> dict[str, dict[int, float]]:
@@ -149,11 +174,27 @@ def _scale(p: Pattern) -> dict[str, Any] | None:
 
 
 def report_json(runs: HistoryRuns, rows: list[dict[str, Any]],
-                verdicts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """``{"patterns": [...], "calibration": {"ensemble", "parameters"}, ...}``."""
+                verdicts: list[dict[str, Any]] | None = None,
+                held: HistoryRuns | None = None) -> dict[str, Any]:
+    """``{"patterns": [...], "calibration": {"ensemble", "parameters"}, ...}``.
+
+    With ``held`` (the same runs with the scheduled inputs held at their first value), each
+    held-out pattern that leans on a scheduled input gets ``without_scheduled_inputs``: its
+    median, coverage and verdict in those runs."""
     sc = runs.scenario
+    held_names: list[str] = []
+    if held is not None:
+        held_names = [k for k in scheduled_inputs(sc) if k not in scheduled_inputs(held.scenario)]
+        by_name = {r["name"]: r for r in evaluate(held.series())}
+        for r in rows:
+            if r["role"] == "validation" and r["leans_on_scheduled"]:
+                h = by_name[r["name"]]
+                r["without_scheduled_inputs"] = {
+                    "held": [k for k in r["leans_on_scheduled"] if k in held_names],
+                    "median": h["median"], "range": h["range"], "coverage": h["coverage"],
+                    "holds": h["holds"]}
     fitted = runs.ensemble_manifest.get("fitted") or fitted_map(FITTED)
-    held = [r for r in rows if r["role"] == "validation"]
+    held_rows = [r for r in rows if r["role"] == "validation"]
     cal = [r for r in rows if r["role"] == "calibration"]
     sched = scheduled_inputs(sc)
     return {
@@ -163,7 +204,8 @@ def report_json(runs: HistoryRuns, rows: list[dict[str, Any]],
         "runs": runs.n_runs,
         "hold_level": HOLD_LEVEL,
         "patterns": rows,
-        "summary": {"validation": {"holds": sum(r["holds"] for r in held), "of": len(held)},
+        "summary": {"validation": {"holds": sum(r["holds"] for r in held_rows),
+                                   "of": len(held_rows)},
                     "calibration": {"holds": sum(r["holds"] for r in cal), "of": len(cal)}},
         "calibration": {
             "ensemble": runs.ensemble,
@@ -177,8 +219,9 @@ def report_json(runs: HistoryRuns, rows: list[dict[str, Any]],
             "scheduled": {k: {str(s): x for s, x in v.items()} for k, v in sched.items()},
             "facts_used_as_inputs": [vars(f) for f in INPUT_FACTS],
         },
-        "produced_by_model": [r["name"] for r in held if not r["leans_on_scheduled"]],
-        "responds_to_scheduled_inputs": {r["name"]: r["leans_on_scheduled"] for r in held
+        "produced_by_model": [r["name"] for r in held_rows if not r["leans_on_scheduled"]],
+        "held_inputs": held_names,
+        "responds_to_scheduled_inputs": {r["name"]: r["leans_on_scheduled"] for r in held_rows
                                          if r["leans_on_scheduled"]},
         "verdicts": verdicts or [],
     }
@@ -254,6 +297,20 @@ def _table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _without(r: dict[str, Any]) -> str:
+    """What a pattern does without the scheduled inputs it leans on, in words."""
+    w = r.get("without_scheduled_inputs")
+    if w is None:
+        return "not run without them."
+    now = "holds" if r["holds"] else "fails"
+    then = "holds" if w["holds"] else "fails"
+    verdict = ("the model produces it without that history" if r["holds"] and w["holds"] else
+               "it comes with the scheduled input" if r["holds"] else
+               "it fails either way" if not w["holds"] else "it holds only without the input")
+    return (f"{now} with them (coverage {r['coverage']:.0%}), {then} without them (median "
+            f"{_fmt(w['median'])}, coverage {w['coverage']:.0%}): {verdict}.")
+
+
 def report_markdown(data: dict[str, Any], figures: list[str]) -> str:
     """The validation report as Markdown (from :func:`report_json`'s data)."""
     rows = data["patterns"]
@@ -301,10 +358,15 @@ def report_markdown(data: dict[str, Any], figures: list[str]) -> str:
     sched = data["inputs"]["scheduled"]
     lines += [f"- `{k}`: {', '.join(f'{st}: {v:g}' for st, v in s_.items())}"
               for k, s_ in sched.items()] or ["- nothing"]
-    lines += ["", "Held-out patterns that respond to a scheduled input:", ""]
-    resp = data["responds_to_scheduled_inputs"]
-    lines += [f"- `{k}` (leans on {', '.join(f'`{x}`' for x in v)})" for k, v in resp.items()
-              ] or ["- none"]
+    lines += ["", "Held-out patterns that respond to a scheduled input, and whether they hold "
+              "when those inputs are held at their 2015 value for the whole run (the same "
+              "worlds and seeds):", ""]
+    rows_by = {r["name"]: r for r in rows}
+    for k, v in data["responds_to_scheduled_inputs"].items():
+        lines.append(f"- `{k}` (leans on {', '.join(f'`{x}`' for x in v)}): "
+                     + _without(rows_by[k]))
+    if not data["responds_to_scheduled_inputs"]:
+        lines.append("- none")
     lines += ["", "Held-out patterns the model must produce with no scheduled input bearing on "
               "them: " + (", ".join(f"`{n}`" for n in data["produced_by_model"]) or "none")
               + ".", "", "Public figures used as inputs, so never tested against:", ""]
@@ -390,7 +452,8 @@ def trace_markdown(data: dict[str, Any], manifest: dict[str, Any]) -> str:
               f"hold (coverage >= {data['hold_level']:.0%} of {data['runs']} runs).", ""]
     for r in held:
         state = "holds" if r["holds"] else "**fails**"
-        lean = (f" Responds to scheduled input: {', '.join(r['leans_on_scheduled'])}."
+        lean = (f" Responds to scheduled input ({', '.join(r['leans_on_scheduled'])}): "
+                f"{_without(r)}"
                 if r["leans_on_scheduled"] else " No scheduled input bears on it directly.")
         lines.append(f"- `{r['name']}` ({r['kind']}) {state}: target {_fmt(r['target'])} +- "
                      f"{_fmt(r['tolerance'])} {r['unit']}, model {_range(r)}, coverage "
@@ -488,7 +551,8 @@ def validation_figures(series: dict[str, np.ndarray], out: Path, *, n_runs: int,
 
 
 def write_report(runs: HistoryRuns, out_dir: Path, *, verdicts: list[dict[str, Any]] | None = None,
-                 plots: bool = True) -> tuple[Path, dict[str, Any]]:
+                 held: HistoryRuns | None = None, plots: bool = True
+                 ) -> tuple[Path, dict[str, Any]]:
     """Write report.md, validation.json, trace.md, figures/ (and, with an ensemble, a copy of it
     with its manifest and figures under calibration/) atomically into ``out_dir``."""
     from ..experiments.runner import atomic_dir, commit_dir
@@ -498,7 +562,7 @@ def write_report(runs: HistoryRuns, out_dir: Path, *, verdicts: list[dict[str, A
         raise FileExistsError(f"{out_dir} exists; results never overwrite results")
     series = runs.series()
     rows = evaluate(series, scheduled=scheduled_inputs(runs.scenario))
-    data = report_json(runs, rows, verdicts)
+    data = report_json(runs, rows, verdicts, held)
     if runs.ensemble:  # the report folder keeps a copy of the ensemble it used
         data["calibration"]["ensemble"] = "calibration/ensemble.parquet"
         data["calibration"]["ensemble_source"] = runs.ensemble
