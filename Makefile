@@ -107,7 +107,7 @@ baseline: venv
 # the calibration patterns (CAL_BUDGET runs; a few minutes on 2 cores), then the held-out
 # patterns on the accepted ensemble, and how the ensemble changes one verdict. The ABC database
 # is not kept (the ensemble, its manifest and figures are, under docs/validation/calibration/).
-CAL_BUDGET := 160
+CAL_BUDGET := 200
 .PHONY: validation
 validation: venv
 	rm -rf docs/validation

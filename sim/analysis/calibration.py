@@ -768,7 +768,9 @@ def prior_posterior_figure(ens: Any, priors: dict[str, tuple[float, float]], out
         pops = history.get_all_populations()
         pops = pops[pops["t"] >= 0]
         ax.plot(pops["t"], pops["epsilon"], marker="o", color="black")
+        ax.axhline(1.0, color="grey", lw=1, ls=":", label="every pattern at its tolerance")
         ax.set_yscale("log")
+        ax.legend(fontsize=8)
         ax.set_xlabel("generation")
         ax.set_title("threshold (distance)", fontsize=11)
     for ax in axes.ravel()[n:]:
