@@ -268,6 +268,12 @@ PATTERNS: tuple[Pattern, ...] = (
             "McKinsey & Company, Dance of the Lions and Dragons (2017)",
             "Chinese firms held nearly 50% of Africa's internationally contracted construction "
             "market"),
+    Pattern("lending_peak_year", "Year Chinese project lending peaks", "validation", "date",
+            2016.0, 1.0, "year",
+            Measure("peak_year", "dg_lending", _years(2015, 2024)),
+            "Boston University GDP Center, China's Overseas Development Finance database (2020)",
+            "CDB and China Exim lending grew strongly 2011-2016, then fell steeply",
+            leans_on=("policy_bank_lending", "debt_level", "instability")),
     Pattern("distress_after_lending", "Payment distress peaks years after the lending peak",
             "validation", "shape", 3.0, 3.0, "years",
             Measure("lag", "dg_distress_share", _years(2015, 2024), other="dg_lending"),
