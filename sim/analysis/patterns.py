@@ -312,6 +312,12 @@ FITTED: tuple[Fitted, ...] = (
            "home utilisation at the start"),
     Fitted("demand_sensitivity", ("utilization_start",), 0.0, 0.05,
            "home utilisation's response to the PMI"),
+    Fitted("customary_markup", ("price_discount",), 0.03, 0.3,
+           "structural constant: the markup bidders start learning from sets how far below "
+           "rivals Chinese winning bids come in"),
+    Fitted("award_noise", ("contract_share_start", "contract_share_2018_19"), 0.02, 0.4,
+           "structural constant: how much award decisions depend on things the score does not "
+           "see, which moves who wins"),
 )
 
 
