@@ -115,7 +115,7 @@ def test_calibration_writes_ensemble_and_is_the_same_on_every_executor(short, wi
 
 
 def test_calibration_resumes_and_refuses_a_changed_one(short, wide, tmp_path) -> None:
-    first = cal.calibrate(short, tmp_path / "c", budget=6, population=3, executor="serial",
+    first = cal.calibrate(short, tmp_path / "c", budget=4, population=3, executor="serial",
                           patterns=wide, plots=False)
     more = cal.calibrate(short, tmp_path / "c", budget=15, population=3, executor="serial",
                          patterns=wide, resume=True, plots=False)
