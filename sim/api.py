@@ -422,7 +422,7 @@ def analyze(out: str | os.PathLike[str], *,
     keys = [f["key"] for f in factors]
     runs = read_runs(out)
     n_points = int(manifest["design"]["points"])
-    ok = runs["error"].isna().to_numpy() if "error" in runs else np.ones(len(runs), bool)
+    ok = runs["error"].fillna("").eq("").to_numpy() if "error" in runs else np.ones(len(runs), bool)
     res = Analysis(out=out, design=design, runs=len(runs), runs_ok=int(ok.sum()), method=method)
     if len(runs) < int(manifest["runs"]):
         res.notes.append(f"the sweep is incomplete: {len(runs):,} of {int(manifest['runs']):,} "

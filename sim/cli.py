@@ -19,7 +19,7 @@ import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -38,8 +38,10 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-EXIT_BAD_INPUT = 2
-EXIT_FAILURE = 1
+from sim.cli_common import EXIT_BAD_INPUT, EXIT_FAILURE, check_out, new_results_folder
+from sim.cli_common import bad_input as _bad_input
+from sim.cli_common import console as _console
+from sim.cli_common import refuse_overwrite as _refuse_overwrite
 
 
 def _print_version(value: bool) -> None:
@@ -72,15 +74,9 @@ def _say_problems(problems: Iterable[Problem]) -> None:
         typer.echo(str(p), err=True)
 
 
-def _bad_input(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def _console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+def _say_notes(notes: Iterable[str]) -> None:
+    for note in dict.fromkeys(notes):  # once each, in order
+        typer.echo(f"note: {note}", err=True)
 
 
 def _first_sentence(text: str, limit: int = 100) -> str:
@@ -283,21 +279,8 @@ def explain(
 # run
 
 
-def _refuse_overwrite(out: Path) -> NoReturn:
-    _bad_input(f"{out} already exists; refusing to overwrite (results never overwrite results: "
-               "choose a new --out, or leave it out for a fresh folder)")
-
-
 def _default_out(name: str, sha: str) -> Path:
-    from datetime import UTC, datetime
-
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    base = Path("results") / name / f"{stamp}-{sha[:6]}"
-    out, n = base, 1
-    while out.exists():
-        n += 1
-        out = base.with_name(f"{base.name}-{n}")
-    return out
+    return new_results_folder(name, suffix=f"-{sha[:6]}")
 
 
 def _summary_table(summary: dict[str, Any], scenario_name: str) -> Table:
@@ -328,7 +311,8 @@ def _summary_table(summary: dict[str, Any], scenario_name: str) -> Table:
             table.add_section()
         shown_group = _group_title(group) if group != last_group else ""
         last_group = group
-        ci = f"{_fmt(s.get('ci_low'))} to {_fmt(s.get('ci_high'))}"
+        ci = (f"{_fmt(s.get('ci_low'))} to {_fmt(s.get('ci_high'))}" if (s.get("n") or 0) >= 2
+              else "undefined (n=1)")
         table.add_row(escape(shown_group), escape(label), escape(unit), _fmt(s.get("mean")), ci)
     return table
 
@@ -368,13 +352,15 @@ def run(
 
     source = find_scenario(scenario_file)
     try:
+        notes: list[str] = []
         scenario = load_scenario(source, set_ or [], seed=seed, steps=steps,
-                                 replications=replications)
+                                 replications=replications, notes=notes)
     except ScenarioError as e:
         _say_problems(e.problems)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    if out is not None and (out.exists() or out.is_symlink()):
-        _refuse_overwrite(out)
+    if out is not None:
+        check_out(out)  # before any work: an unusable --out fails at once
+    _say_notes(notes)
     sha = scenario_sha256(scenario)
     target = out if out is not None else _default_out(scenario.name, sha)
 
@@ -520,30 +506,27 @@ def compare(
     problems = []
     loaded = []
     sources = (find_scenario(a_file), find_scenario(b_file))
+    notes: list[str] = []
     for f in sources:
         try:
             loaded.append(load_scenario(f, set_ or [], seed=seed, steps=steps,
-                                        replications=replications))
+                                        replications=replications, notes=notes))
         except ScenarioError as e:
             problems.extend(e.problems)
     if problems:
         _say_problems(problems)
         raise typer.Exit(EXIT_BAD_INPUT)
     sa, sb = loaded
+    n_reps = replications or max(sa.run.replications, sb.run.replications)
+    if n_reps < 2:
+        _bad_input(f"a paired comparison needs at least 2 replications, got {n_reps}: with one "
+                   "there is no confidence interval, so no verdict (use --replications 2 or more)")
     if sa.run.steps != sb.run.steps:
         _bad_input(f"{a_file} runs {sa.run.steps} steps and {b_file} {sb.run.steps}; paired "
                    "comparison needs the same length (use --steps)")
-    if out is not None and (out.exists() or out.is_symlink()):
-        _refuse_overwrite(out)
-    if out is None:
-        from datetime import UTC, datetime
-
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        out = Path("results") / "compare" / f"{sa.name}-vs-{sb.name}" / stamp
-        n = 1
-        while out.exists():
-            n += 1
-            out = out.with_name(f"{stamp}-{n}")
+    out = check_out(out) if out is not None else new_results_folder(
+        "compare", f"{sa.name}-vs-{sb.name}")
+    _say_notes(notes)
     if worlds is not None:
         cli_worlds.compare_worlds(sa, sb, a_file, b_file, worlds=worlds,
                                   replications=replications, seed=seed, ensemble=ensemble,
@@ -606,6 +589,18 @@ cli_calibrate.register(app)
 
 #: Exit status of the finished command, for :func:`_fast_exit` (None while it runs).
 _exit_status: int | None = None
+#: Whether SIGTERM stopped the command (:func:`_on_sigterm`).
+_terminated = False
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process ended by it
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM stops a command as Ctrl-C does: the exception unwinds through every cleanup
+    (worker processes terminated, temporary files removed, a sweep session recorded as
+    ``interrupted``), and the command exits with status 143."""
+    global _terminated
+    _terminated = True
+    raise KeyboardInterrupt
 
 
 def _fast_exit() -> None:
@@ -669,10 +664,15 @@ def entry() -> None:
     :func:`_fast_exit` as the process ends."""
     global _exit_status
     import atexit
+    import signal
 
     atexit.register(_fast_exit)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         main()
     except SystemExit as e:
         _exit_status = _status(e.code)
+        if _terminated:
+            _exit_status = EXIT_TERMINATED
+            raise SystemExit(EXIT_TERMINATED) from None
         raise

@@ -9,22 +9,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-EXIT_BAD_INPUT = 2
-
-
-def _bad_input(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+from sim.cli_common import EXIT_BAD_INPUT, check_out, new_results_folder
+from sim.cli_common import bad_input as _bad_input
+from sim.cli_common import console as _console
 
 
 def _load(scenario_file: str, **kw: Any) -> Any:
@@ -42,14 +33,7 @@ def _load(scenario_file: str, **kw: Any) -> Any:
 
 
 def _fresh(kind: str) -> Path:
-    from datetime import UTC, datetime
-
-    base = Path("results") / kind / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    out, n = base, 1
-    while out.exists():
-        n += 1
-        out = base.with_name(f"{base.name}-{n}")
-    return out
+    return new_results_folder(kind)
 
 
 def _bar(console: Any, quiet: bool) -> Any:
@@ -115,6 +99,8 @@ def calibrate(
     if out is not None and not resume and (out.exists() or out.is_symlink()):
         _bad_input(f"{out} already exists; refusing to overwrite it (add --resume to continue "
                    "that calibration, or choose a new --out)")
+    if out is not None and not resume:
+        check_out(out)  # before any work: an unusable --out fails at once
     try:
         import pyabc  # noqa: F401
     except ImportError:
@@ -227,9 +213,8 @@ def validate_history(
 
     n_workers = workers_m.start(workers)
     scenario, _ = _load(scenario_file, seed=seed)
-    if out is not None and (out.exists() or out.is_symlink()):
-        _bad_input(f"{out} already exists; refusing to overwrite (results never overwrite "
-                   "results: choose a new --out, or leave it out for a fresh folder)")
+    if out is not None:
+        check_out(out)  # before any work: an unusable --out fails at once
     if verdicts and ensemble is None:
         _bad_input("--verdicts needs --ensemble FILE")
     from sim.analysis.calibration import EnsembleError, read_ensemble

@@ -9,16 +9,12 @@ scenario file, a port in use), 1 for anything unexpected (``sim.cli.main`` turns
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-EXIT_BAD_INPUT = 2
-
-
-def _bad_input(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
+from sim.cli_common import EXIT_BAD_INPUT, check_out, free_name
+from sim.cli_common import bad_input as _bad_input
 
 
 def _scenarios_dir(scenario: Path | None) -> Path | None:
@@ -145,18 +141,35 @@ def plot(
     results_dir: Annotated[Path, typer.Argument(metavar="RESULTS_DIR",
                                                 help="A folder written by 'triplewin run' or "
                                                 "'triplewin compare'.")],
-    out: Annotated[Path | None, typer.Option(help="Folder for the figures (default: "
-                                             "RESULTS_DIR/figures; files there are "
-                                             "redrawn).")] = None,
+    out: Annotated[Path | None, typer.Option(help="New folder for the figures (must not exist; "
+                                             "default: RESULTS_DIR/figures, or figures-2, "
+                                             "figures-3... when taken).")] = None,
 ) -> None:
     """Draw slide-ready figures (PNG at 200 dpi and SVG) from a results folder's files."""
-    from sim.plotting.data import ResultsError
-    from sim.plotting.figures import plot_folder
+    import shutil
 
+    from sim.plotting.data import ResultsError, kind
+    from sim.plotting.figures import plot_folder
+    from sim.safeio import atomic_dir, commit_dir
+
+    if out is not None:
+        check_out(out)
     try:
-        paths = plot_folder(results_dir, out)
+        kind(results_dir)
     except ResultsError as e:
         _bad_input(str(e))
+    out = check_out(out if out is not None else free_name(results_dir / "figures"))
+    tmp = atomic_dir(out)  # drawn beside, renamed into place: complete or absent
+    try:
+        paths = plot_folder(results_dir, tmp)
+    except ResultsError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _bad_input(str(e))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    commit_dir(tmp, out)
+    paths = [out / p.name for p in paths]
     pngs = [p for p in paths if p.suffix == ".png"]
     typer.echo(f"{len(pngs)} figures (PNG and SVG) in {pngs[0].parent if pngs else out}:")
     for p in pngs:
@@ -167,13 +180,21 @@ def report(
     results_dir: Annotated[Path, typer.Argument(metavar="RESULTS_DIR",
                                                 help="A folder written by 'triplewin run' or "
                                                 "'triplewin compare'.")],
-    out: Annotated[Path | None, typer.Option(help="HTML file to write (default: "
-                                             "RESULTS_DIR/report.html).")] = None,
+    out: Annotated[Path | None, typer.Option(help="New HTML file to write (must not exist; "
+                                             "default: RESULTS_DIR/report.html, or report-2.html, "
+                                             "report-3.html... when taken).")] = None,
 ) -> None:
     """Write one self-contained, printable HTML report: description, verdict, tables, figures."""
-    from sim.plotting.data import ResultsError
+    from sim.plotting.data import ResultsError, kind
     from sim.report import write_report
 
+    if out is not None:
+        check_out(out)
+    try:
+        kind(results_dir)
+    except ResultsError as e:
+        _bad_input(str(e))
+    out = check_out(out if out is not None else free_name(results_dir / "report.html"))
     try:
         path = write_report(results_dir, out)
     except ResultsError as e:

@@ -11,24 +11,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-EXIT_BAD_INPUT = 2
-EXIT_FAILURE = 1
-EXIT_INTERRUPTED = 130
-
-
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
-
-
-def _bad_input(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
+from sim.cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    check_out,
+    new_results_folder,
+)
+from sim.cli_common import bad_input as _bad_input
+from sim.cli_common import console as _console
 
 
 def _num(x: Any, digits: int = 3) -> str:
@@ -92,6 +87,8 @@ def sweep(
     if out is not None and (out.exists() or out.is_symlink()) and not resume:
         _bad_input(f"{out} already exists; refusing to overwrite it (add --resume to continue "
                    "that sweep, or choose a new --out)")
+    if out is not None and not resume:
+        check_out(out)  # before any work: an unusable --out fails at once
     if dry_run:
         typer.echo(plan.summary())
         for f in plan.factors:
@@ -101,14 +98,7 @@ def sweep(
         typer.echo(f"  seeds of the {plan.replications} replications: {plan.seeds}")
         return
     if out is None:
-        from datetime import UTC, datetime
-
-        base = Path("results") / "sweeps" / plan.spec.name / datetime.now(UTC).strftime(
-            "%Y%m%d-%H%M%S")
-        out, n = base, 1
-        while out.exists():
-            n += 1
-            out = base.with_name(f"{base.name}-{n}")
+        out = new_results_folder("sweeps", plan.spec.name)
 
     from sim.experiments.sweep import SweepRefused, run_sweep
 

@@ -369,10 +369,12 @@ def render_report(data: RunData | CompareData, robust: dict[str, Any] | None = N
 
 
 def write_report(folder: Path, out: Path | None = None) -> Path:
-    """Read a results folder and write its report (default ``folder/report.html``)."""
+    """Read a results folder and write its report to ``out`` (default ``folder/report.html``),
+    which must not exist: a report never replaces a file."""
+    from .safeio import write_new_text
+
     data = load(Path(folder))
     out = Path(out) if out is not None else Path(folder) / "report.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
     robust = None
     rob_file = Path(folder) / "robustness.json"
     if isinstance(data, CompareData) and rob_file.is_file():
@@ -382,8 +384,4 @@ def write_report(folder: Path, out: Path | None = None) -> Path:
             robust = json.loads(rob_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             robust = None  # the comparison is reported without it
-    text = render_report(data, robust, Path(folder))
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return write_new_text(out, render_report(data, robust, Path(folder)))

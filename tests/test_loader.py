@@ -172,8 +172,8 @@ def test_malformed_yaml(write_file, text, line, what):
 
 @pytest.mark.parametrize("text, got", [
     ("- a\n- b\n", "a list"),
-    ("hello\n", "a single value ('hello')"),
-    ("42\n", "a single value ('42')"),
+    ("hello\n", "a single value"),  # never quoted: the file may not be a scenario at all
+    ("42\n", "a single value"),
 ])
 def test_top_level_not_a_mapping(write_file, text, got):
     f = write_file("t.yaml", text)
@@ -365,7 +365,8 @@ def test_schedule_beyond_run(write_file):
     f = write_file("s.yaml", "name: a\nrun: {steps: 20}\nlevers:\n  bit_coverage:\n"
                              "    0: 0.1\n    30: 0.5\n")
     assert only_problem(f) == (f"{f}:6: levers.bit_coverage: schedule names step 30, beyond the "
-                               "run (steps 0 to 19)")
+                               "run (steps 0 to 19): 2022Q3 comes after the run's last quarter, "
+                               "2019Q4; raise --steps or run.steps to reach it")
 
 
 @pytest.mark.parametrize("name", ["My Scenario", "under_score", "", "UPPER"])
@@ -465,7 +466,8 @@ def test_error_in_inherited_value_names_the_parent(write_file):
     ]
     child.write_text("extends: base.yaml\nname: child\nrun: {steps: 20}\n")
     assert only_problem(child) == (f"{base}:8: levers.bit_coverage: schedule names step 30, "
-                                   "beyond the run (steps 0 to 19)")
+                                   "beyond the run (steps 0 to 19): 2022Q3 comes after the run's "
+                                   "last quarter, 2019Q4; raise --steps or run.steps to reach it")
 
 
 def test_problems_in_parent_file_name_the_parent(write_file):
@@ -523,11 +525,11 @@ def test_extends_not_text(write_file):
 def test_overrides_apply(write_file):
     f = write_file("demo.yaml", VALID)
     s = load_scenario(f, ["levers.joint_bidding=0.8", "world.n_cn_firms=500", "run.steps=12",
-                          "levers.bit_coverage={0: 0, 10: 0.5}", "levers.branding.4=0.9",
+                          "levers.bit_coverage={0: 0, 10: 0.5}", "levers.branding.0=0.9",
                           "name=other"])
     assert s.levers.joint_bidding == 0.8 and s.world.n_cn_firms == 500
     assert s.levers.bit_coverage == {0: 0.0, 10: 0.5}
-    assert s.levers.branding == {4: 0.9}
+    assert s.levers.branding == {0: 0.9}
     assert s.name == "other"
 
 
@@ -570,10 +572,15 @@ def test_override_into_a_number(write_file):
 def test_override_beyond_run(write_file):
     f = write_file("demo.yaml", VALID)
     assert only_problem(f, ["levers.branding={0: 0.1, 50: 0.2}"]) == (
-        "--set: levers.branding: schedule names step 50, beyond the run (steps 0 to 11)")
-    # --steps shortens the run below the file's own schedule (bit_coverage steps to 8)
-    assert only_problem(f, steps=5) == (f"{f}:12: levers.bit_coverage: schedule names step 8, "
-                                        "beyond the run (steps 0 to 4)")
+        "--set: levers.branding: schedule names step 50, beyond the run (steps 0 to 11): 2027Q3 "
+        "comes after the run's last quarter, 2017Q4; raise --steps or run.steps to reach it")
+    # --steps shortens the run below the file's own schedule (bit_coverage steps to 8): the
+    # steps beyond the run could not act, so they are dropped, with a note
+    notes: list[str] = []
+    s = load_scenario(f, steps=5, notes=notes)
+    assert max(s.levers.bit_coverage) < 5 and 0 in s.levers.bit_coverage
+    assert notes == ["--steps 5 ends the run at 2016Q1, before scheduled changes of "
+                     "levers.bit_coverage; those changes are dropped (they could not act)"]
 
 
 @pytest.mark.parametrize("kwargs, line", [

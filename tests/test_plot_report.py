@@ -91,8 +91,16 @@ def test_not_a_results_folder(tmp_path: Path) -> None:
         pdata.load(tmp_path)
     with pytest.raises(pdata.ResultsError, match="no such folder"):
         pdata.load(tmp_path / "missing")
-    (tmp_path / "timeseries.csv").write_text("replication,seed,step,quarter,x\n0,1,0,2015Q1,oops\n")
+    from sim.metrics import METRICS
+
+    names = ",".join(METRICS)
+    values = ",".join(["oops", *["1.0"] * (len(METRICS) - 1)])
+    (tmp_path / "timeseries.csv").write_text(f"replication,seed,step,quarter,{names}\n"
+                                             f"0,1,0,2015Q1,{values}\n")
     with pytest.raises(pdata.ResultsError, match=r"timeseries.csv:2: not a number"):
+        pdata.load(tmp_path)
+    (tmp_path / "timeseries.csv").write_text("replication,seed,step,quarter,x\n0,1,0,2015Q1,1\n")
+    with pytest.raises(pdata.ResultsError, match=r"timeseries.csv: missing column"):
         pdata.load(tmp_path)
 
 

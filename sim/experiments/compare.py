@@ -18,7 +18,7 @@ from ..metrics import METRICS
 from ..scenario.schema import Scenario
 from ..streams import replication_seeds
 from .runner import Progress, RunResults, histories_of, summarize
-from .stats import mean_ci
+from .stats import json_ready, mean_ci
 
 GAIN_OF = {"developed": "gain_developed", "developing": "gain_developing", "china": "gain_china"}
 

@@ -33,8 +33,9 @@ from ..scenario.load import resolved_dict, scenario_sha256
 from ..scenario.params import START_YEAR
 from ..scenario.schema import Scenario
 from ..streams import replication_seeds
+from ..safeio import atomic_dir, commit_dir
 from . import workers as workers_m
-from .stats import mean_ci
+from .stats import json_ready, mean_ci
 
 Progress = Callable[[int, int], None]
 
@@ -103,22 +104,26 @@ def histories_of(jobs: list[tuple[Scenario, int]], *, workers: int = 1,
 
 def _histories_on_workers(jobs: list[tuple[Scenario, int]], workers: int,
                           progress: Progress | None) -> list[list[dict[str, float]]]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    params = [sc.model_params() for sc, _ in jobs]
     results: list[list[dict[str, float]] | None] = [None] * len(jobs)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=workers_m.context()) as pool:
-        futures = {pool.submit(replicate, sc.run.steps, params[i], seed): i
-                   for i, (sc, seed) in enumerate(jobs)}
-        try:
-            for done, fut in enumerate(as_completed(futures), 1):
-                results[futures[fut]] = fut.result()
-                if progress:
-                    progress(done, len(jobs))
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    tasks = [(i, sc.run.steps, sc.model_params(), seed) for i, (sc, seed) in enumerate(jobs)]
+    done = 0
+
+    def on_result(res: tuple[int, list[dict[str, float]]]) -> None:
+        nonlocal done
+        results[res[0]] = res[1]
+        done += 1
+        if progress:
+            progress(done, len(jobs))
+
+    workers_m.map_unordered(_replicate_task, tasks, on_result, workers=workers,
+                            window=len(tasks), what="replications")
     return results  # type: ignore[return-value]
+
+
+def _replicate_task(task: tuple[int, int, dict[str, Any], int]) -> tuple[int,
+                                                                       list[dict[str, float]]]:
+    i, steps, params, seed = task
+    return i, replicate(steps, params, seed)
 
 
 def run_replications(scenario: Scenario, *, progress: Progress | None = None,
@@ -206,29 +211,6 @@ def manifest(results: RunResults, source: Path | None) -> dict[str, Any]:
     }
 
 
-def atomic_dir(out_dir: Path) -> Path:
-    """A fresh temporary folder beside ``out_dir`` (same filesystem, so rename is atomic)."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    return tmp
-
-
-def commit_dir(tmp: Path, out_dir: Path) -> Path:
-    """Move a finished temporary folder into place; refuses to replace an existing one."""
-    try:
-        if out_dir.exists():
-            raise FileExistsError(f"{out_dir} exists; results never overwrite results")
-        # os.rename onto an existing non-empty folder fails on POSIX, so a race cannot overwrite
-        os.rename(tmp, out_dir)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
-
-
 def write_run(results: RunResults, scenario: Scenario | None = None, *, source: Path | None = None,
               out_dir: Path, plots: bool = True, workers: int = 1) -> Path:
     """Write the run's files atomically into ``out_dir`` (which must not exist); the figures on
@@ -239,8 +221,8 @@ def write_run(results: RunResults, scenario: Scenario | None = None, *, source: 
     tmp = atomic_dir(out_dir)
     try:
         (tmp / "timeseries.csv").write_text(timeseries_csv(results))
-        (tmp / "summary.json").write_text(json.dumps(results.summary, indent=2, sort_keys=True)
-                                          + "\n")
+        (tmp / "summary.json").write_text(
+            json.dumps(json_ready(results.summary), indent=2, sort_keys=True) + "\n")
         if plots:
             from ..plotting.data import RunData
             from ..plotting.parallel import draw

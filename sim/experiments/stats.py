@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 
@@ -25,10 +26,29 @@ def t975(df: int) -> float:
 
 
 def mean_ci(x: np.ndarray) -> dict[str, float | int]:
-    """Mean, sample std and 95% t confidence interval of the mean (n = 1: interval = mean)."""
+    """Mean, sample std and 95% t confidence interval of the mean.
+
+    With fewer than two values there is no interval: std, ``ci_low`` and ``ci_high`` are NaN
+    (written as ``null`` in JSON), so nothing built on the interval (a "win", a "clear change")
+    can follow from a single replication.
+    """
     x = np.asarray(x, dtype=float)
     n = int(x.size)
     mean = float(x.mean()) if n else math.nan
-    std = float(x.std(ddof=1)) if n > 1 else 0.0
-    half = t975(n - 1) * std / math.sqrt(n) if n > 1 else 0.0
+    if n < 2:
+        return {"mean": mean, "std": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n": n}
+    std = float(x.std(ddof=1))
+    half = t975(n - 1) * std / math.sqrt(n)
     return {"mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half, "n": n}
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` with every non-finite float (an undefined interval, a failed mean) as None, so
+    that it writes as standard JSON (``null``) rather than ``NaN``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return value

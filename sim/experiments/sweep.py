@@ -707,7 +707,7 @@ class ChunkResult:
     chunk: int
     run_ids: list[int]
     finals: np.ndarray  # runs x metrics (NaN where the run failed)
-    errors: list[str | None]
+    errors: list[str]  # "" where the run succeeded
     series: list[np.ndarray | None] | None  # per run: steps x metrics
     seconds: float  # wall time in the worker
     cpu_seconds: float = 0.0  # CPU time of the worker process (threads: of the whole process)
@@ -725,7 +725,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     t0, c0 = time.perf_counter(), time.process_time()
     names = list(METRICS)
     finals = np.full((len(task.runs), len(names)), np.nan)
-    errors: list[str | None] = []
+    errors: list[str] = []
     series: list[np.ndarray | None] | None = [] if task.keep_timeseries else None
     for i, (run_id, seed, values) in enumerate(task.runs):
         hist = None
@@ -740,7 +740,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                 params[k] = int(round(v)) if is_int else float(v)
             hist = TripleWinModel(rng=seed, steps=task.steps, **params).run()
             finals[i] = [hist[-1][n] for n in names]
-            errors.append(None)
+            errors.append("")  # the documented "empty when the run succeeded"
         except Exception as e:  # noqa: BLE001 - a failing run is data, the sweep goes on
             errors.append(_error_text(e))
             hist = None
@@ -756,13 +756,6 @@ def _error_text(e: BaseException) -> str:
     tb = traceback.extract_tb(e.__traceback__)
     where = f" (at {Path(tb[-1].filename).name}:{tb[-1].lineno} in {tb[-1].name})" if tb else ""
     return f"{type(e).__name__}: {text}{where}"[:2000]
-
-
-def _ignore_sigint() -> None:
-    """Process-pool initializer: Ctrl-C is handled by the main process only."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # --------------------------------------------------------------------------------------------
@@ -796,27 +789,26 @@ def execute(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None]
 
 def _execute_process(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None],
                      workers: int) -> None:
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    """Chunks on a pool of worker processes (:func:`.workers.map_unordered`): a worker that dies
+    is replaced and its unfinished chunks are redone; a chunk whose worker died
+    :data:`.workers.MAX_ATTEMPTS` times is recorded as failed runs."""
 
-    window = 2 * workers  # chunks in flight: bounded, so memory stays flat
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=workers_m.context(),
-                               initializer=_ignore_sigint)
-    try:
-        pending: set[Any] = set()
-        for task in tasks:
-            while len(pending) >= window:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    on_result(f.result())
-            pending.add(pool.submit(run_chunk, task))
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for f in done:
-                on_result(f.result())
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+    def lost(task: ChunkTask, attempts: int) -> None:
+        on_result(_lost_chunk(task, f"WorkerDied: the worker process running this run's chunk "
+                                    f"died {attempts} times (killed, or out of memory?)"))
+
+    # chunks in flight: bounded, so memory stays flat
+    workers_m.map_unordered(run_chunk, tasks, on_result, workers=workers, window=2 * workers,
+                            what="chunks of runs", on_lost=lost)
+
+
+def _lost_chunk(task: ChunkTask, error: str) -> ChunkResult:
+    """A chunk that could not run: every run failed with ``error``."""
+    from ..metrics import METRICS
+
+    n = len(task.runs)
+    return ChunkResult(task.chunk, [r[0] for r in task.runs], np.full((n, len(METRICS)), np.nan),
+                       [error] * n, [None] * n if task.keep_timeseries else None, 0.0, 0.0)
 
 
 def _execute_dask(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None],
@@ -953,19 +945,27 @@ def _write_atomic(table: Any, path: Path) -> None:
     import pyarrow.parquet as pq
 
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    pq.write_table(table, tmp)
-    fd = os.open(tmp, os.O_RDONLY)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        pq.write_table(table, tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:  # interrupted or failed: no hidden temporary file stays behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _write_json_atomic(data: dict[str, Any], path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _chunk_name(chunk: int) -> str:
@@ -1243,7 +1243,7 @@ def scan_runs(out: Path, n_runs: int) -> tuple[np.ndarray, int, int, list[tuple[
                                "is this folder from another sweep?")
         done[ids] = True
         for rid, err in zip(ids.tolist(), t.column("error").to_pylist(), strict=True):
-            if err is not None:
+            if err:
                 failed += 1
                 if len(failures) < 5:
                     failures.append((rid, err))
@@ -1308,9 +1308,9 @@ def _run_session(plan: SweepPlan, out: Path, values: np.ndarray, manifest: dict[
         if res.series is not None:
             _write_atomic(_series_table(plan, res), out / "timeseries" / name)
         _write_atomic(_runs_table(plan, values, res, schema), out / "runs" / name)
-        n_bad = sum(e is not None for e in res.errors)
+        n_bad = sum(bool(e) for e in res.errors)
         for rid, err in zip(res.run_ids, res.errors, strict=True):
-            if err is not None and len(failures) < 5:
+            if err and len(failures) < 5:
                 failures.append((rid, err))
         state["done"] += len(res.run_ids)
         state["failed"] += n_bad

@@ -178,8 +178,10 @@ def fig_run_levels(r: RunData) -> Figure:
         errs.append([s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]])
         ax.bar(i, s["mean"], color=style.GAIN_COLOURS[g], width=0.6)
     err = np.array(errs).T
-    ax.errorbar(range(3), means, yerr=err, fmt="none", ecolor="black", elinewidth=2.5,
-                capsize=14, capthick=2.5)
+    if np.isfinite(err).all():  # one replication has no interval: no bars
+        ax.errorbar(range(3), means, yerr=err, fmt="none", ecolor="black", elinewidth=2.5,
+                    capsize=14, capthick=2.5)
+    err = np.nan_to_num(err)
     top = max(max(m + e for m, e in zip(means, err[1], strict=True)), 0)
     bottom = min(min(m - e for m, e in zip(means, err[0], strict=True)), 0)
     span = (top - bottom) or 1.0
@@ -194,8 +196,10 @@ def fig_run_levels(r: RunData) -> Figure:
     ax.set_xticks(range(3), [t for _, _, t in GROUPS], fontsize=17)
     ax.set_ylabel(f"welfare index by {q}, USD bn (level)")
     ax.grid(axis="x", visible=False)
-    ax.set_title(f"Levels in one scenario: mean and 95% confidence interval over "
-                 f"{r.replications} replications. {findings.LEVELS_NOTE}",
+    ax.set_title((f"Levels in one scenario: mean and 95% confidence interval over "
+                  f"{r.replications} replications. " if r.replications >= 2 else
+                  "Levels in one scenario: one replication, so no confidence interval. ")
+                 + findings.LEVELS_NOTE,
                  fontweight="normal", fontsize=14, wrap=True)
     _suptitle(fig, findings.run_levels_title(r))
     return fig

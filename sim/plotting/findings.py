@@ -244,6 +244,7 @@ def summary_rows(r: RunData, metrics: list[str]) -> list[dict[str, Any]]:
         if lo == hi and s["ci_low"] != s["ci_high"]:
             lo, hi, mean = (fmt_value(name, s[k], precise=True, plain=True)
                             for k in ("ci_low", "ci_high", "mean"))
+        ci = f"{lo} to {hi}" if s["n"] >= 2 else "undefined (n=1)"
         rows.append({"metric": name, "label": METRICS[name].label, "group": METRICS[name].group,
-                     "unit": table_unit(name), "mean": mean, "ci": f"{lo} to {hi}"})
+                     "unit": table_unit(name), "mean": mean, "ci": ci})
     return rows

@@ -40,14 +40,18 @@ def draw(data: RunData | CompareData, out: Path, *, workers: int,
 
 def _draw_on_workers(data: RunData | CompareData, stems: tuple[str, ...], out: Path,
                      workers: int, dpi: int | None) -> list[Path]:
-    from concurrent.futures import ProcessPoolExecutor
-
     from ..experiments import workers as workers_m
 
     out.mkdir(parents=True, exist_ok=True)
     order = sorted(stems, key=lambda s: next(
         (i for i, p in enumerate(_SLOWEST_FIRST) if s.startswith(p)), len(_SLOWEST_FIRST)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=workers_m.context()) as pool:
+    pool = workers_m.pool(workers)
+    try:
         futures: dict[str, Any] = {s: pool.submit(_draw_one, data, s, out, dpi)
                                    for s in order}
-        return [p for s in stems for p in futures[s].result()]
+        paths = [p for s in stems for p in futures[s].result()]
+    except BaseException:
+        workers_m.stop(pool)
+        raise
+    pool.shutdown(wait=True)
+    return paths

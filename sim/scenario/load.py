@@ -26,9 +26,12 @@ file is ever executed.
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import json
+import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,8 +88,18 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        text = f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        key, message = _cut(self.key, MAX_KEY_CHARS), _cut(self.message, MAX_MESSAGE_CHARS)
+        text = f"{where}: {key}: {message}" if key else f"{where}: {message}"
         return _one_line(text)
+
+
+#: Longest dotted key and message printed in a problem line (a longer one is cut with "…").
+MAX_KEY_CHARS = 120
+MAX_MESSAGE_CHARS = 600
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _one_line(text: str) -> str:
@@ -119,6 +132,7 @@ def load_scenario(
     seed: Any = None,
     steps: Any = None,
     replications: Any = None,
+    notes: list[str] | None = None,
 ) -> Scenario:
     """Load, merge, override and validate a scenario file.
 
@@ -126,6 +140,9 @@ def load_scenario(
         path: the scenario YAML file.
         overrides: ``dotted.key=value`` strings (the CLI's ``--set``); values are read as YAML.
         seed, steps, replications: the CLI flags; when not None they override ``run.*``.
+            A ``steps`` shorter than a schedule cuts the schedule at the run's end (the steps
+            beyond it could not act anyway), with a line in ``notes``.
+        notes: if given, receives one line per adjustment worth telling the user.
 
     Returns:
         The validated :class:`Scenario`; its :attr:`~Scenario.files` are the files read (the
@@ -153,6 +170,8 @@ def load_scenario(
                 origins[("run",)] = (flag, None)
             run[key] = value
             origins[("run", key)] = (flag, None)
+    if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 1:
+        _cut_schedules(data, steps, notes)
 
     try:
         scenario = Scenario.model_validate(data)
@@ -164,6 +183,29 @@ def load_scenario(
         raise ScenarioError(_in_file_order(problems, files))
     scenario._files = tuple(os.path.realpath(f) for f in files)
     return scenario
+
+
+def _cut_schedules(data: dict[str, Any], steps: int, notes: list[str] | None) -> None:
+    """Drop schedule steps at or beyond ``steps`` (the run's end set by ``--steps``)."""
+    from .schema import quarter_of, step_of
+
+    cut = []
+    for section in ("levers", "world"):
+        values = data.get(section)
+        if not isinstance(values, dict):
+            continue
+        for name, v in values.items():
+            if not isinstance(v, dict):
+                continue
+            late = [k for k in v if (st := step_of(k)) is not None and st >= steps]
+            if not late or len(late) == len(v):
+                continue  # nothing to cut, or nothing would be left (the schema says why)
+            values[name] = {k: x for k, x in v.items() if k not in late}
+            cut.append(f"{section}.{name}")
+    if cut and notes is not None:
+        shown = ", ".join(cut[:3]) + (f" and {len(cut) - 3} more" if len(cut) > 3 else "")
+        notes.append(f"--steps {steps} ends the run at {quarter_of(steps - 1)}, before scheduled "
+                     f"changes of {shown}; those changes are dropped (they could not act)")
 
 
 _SOURCES_AFTER_FILES = ("--set", "--seed", "--steps", "--replications")
@@ -187,8 +229,20 @@ def resolved_dict(scenario: Scenario) -> dict[str, Any]:
 
 def scenario_sha256(scenario: Scenario) -> str:
     """SHA-256 of the resolved scenario's canonical JSON (sorted keys, no spaces)."""
-    text = json.dumps(resolved_dict(scenario), sort_keys=True, separators=(",", ":"))
+    text = json.dumps(_no_negative_zero(resolved_dict(scenario)), sort_keys=True,
+                      separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _no_negative_zero(value: Any) -> Any:
+    """``-0.0`` as ``0.0`` (the same value to the model, so the same hash)."""
+    if isinstance(value, float) and value == 0.0:
+        return 0.0
+    if isinstance(value, dict):
+        return {k: _no_negative_zero(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_negative_zero(v) for v in value]
+    return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,7 +332,19 @@ def _read_text(shown: str, problems: list[Problem], referrer: Origin | None) -> 
 
     p = Path(shown)
     try:
+        if referrer is not None and p.suffix.lower() not in (".yaml", ".yml"):
+            # never read (and so never quote) a file that is not a scenario file
+            fail_open("not a scenario file (extends names a .yaml or .yml file)")
         if not p.exists():
+            if p.is_symlink():
+                try:
+                    p.resolve(strict=True)
+                except RuntimeError:
+                    fail_open("symbolic link loop")
+                except OSError as e:
+                    if e.errno == errno.ELOOP:
+                        fail_open("symbolic link loop")
+                fail_open("broken symbolic link (its target does not exist)")
             fail_open("file not found")
         if p.is_dir():
             fail_open("is a directory, expected a scenario YAML file")
@@ -353,6 +419,45 @@ def _load_file(
 
 _EventLoader = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else None
 
+_INT_TAG, _FLOAT_TAG = _TAG_PREFIX + "int", _TAG_PREFIX + "float"
+#: Numbers as YAML 1.2 (and a reader) reads them: ``010`` is ten, ``1e-1`` a number; YAML 1.1's
+#: octal ``010``, sexagesimal ``1:00``, ``1_000`` and ``0b1`` are not numbers (so they are
+#: refused where a number belongs). ``0x1F`` and ``0o17`` are hexadecimal and octal.
+_INT_RE = re.compile(r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)$")
+_FLOAT_RE = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                       r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, resolving numbers as YAML 1.2 does (see :data:`_INT_RE`)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+_Loader.add_implicit_resolver(_INT_TAG, _INT_RE, list("-+0123456789"))
+_Loader.add_implicit_resolver(_FLOAT_TAG, _FLOAT_RE, list("-+.0123456789"))
+
+
+def _construct_int(constructor: Any, node: ScalarNode) -> int:
+    value = constructor.construct_scalar(node)
+    if re.fullmatch(r"0x[0-9a-fA-F]+", value):
+        return int(value[2:], 16)
+    if re.fullmatch(r"0o[0-7]+", value):
+        return int(value[2:], 8)
+    return int(value, 10)  # leading zeros do not make a number octal
+
+
+def _construct_float(constructor: Any, node: ScalarNode) -> float:
+    value = constructor.construct_scalar(node).lower()
+    if value.endswith(".inf"):
+        return -math.inf if value.startswith("-") else math.inf
+    if value == ".nan":
+        return math.nan
+    return float(value)
+
 
 def _precheck(text: str, shown: str, problems: list[Problem]) -> None:
     """Count nodes and nesting on the event stream, stopping early, before composing.
@@ -395,7 +500,7 @@ def _count_events(text: str, loader: Any, shown: str, problems: list[Problem]) -
 def _compose(text: str, shown: str, problems: list[Problem]) -> Node | None:
     _precheck(text, shown, problems)
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         what = e.problem or "malformed YAML"
@@ -420,7 +525,8 @@ def _node_kind(node: Node) -> str:
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
-    return f"a single value ({node.value[:40]!r})" if node.value else "nothing"
+    # never quoted: a file that is not a scenario (``extends: /etc/passwd``) must not be shown
+    return "a single value" if node.value else "nothing"
 
 
 def _check_size(root: Node, shown: str, problems: list[Problem]) -> None:
@@ -480,7 +586,7 @@ def _scalar_key(node: Node) -> Any:
     """The value of a mapping key node, built safely (scalars only)."""
     if isinstance(node, ScalarNode) and node.tag in _SAFE_TAGS:
         try:
-            return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+            return _SafeBuilder("").construct_object(node, deep=True)
         except Exception:  # noqa: BLE001 - reported by the construct step
             return node.value
     return None if not isinstance(node, ScalarNode) else node.value
@@ -563,7 +669,7 @@ def _walk(root: Node, shown: str, problems: list[Problem]) -> tuple[dict[Path_, 
     return lines, blocking
 
 
-class _SafeBuilder(yaml.SafeLoader):
+class _SafeBuilder(_Loader):
     """The safe loader, with errors from building one value tied to that value's node."""
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
@@ -576,6 +682,10 @@ class _SafeBuilder(yaml.SafeLoader):
         except Exception as e:  # noqa: BLE001 - e.g. int() of a 5000-digit number
             text = str(e).split(";")[0] or type(e).__name__
             raise _NodeError(node, text) from None
+
+
+_SafeBuilder.add_constructor(_INT_TAG, _construct_int)
+_SafeBuilder.add_constructor(_FLOAT_TAG, _construct_float)
 
 
 class _NodeError(Exception):
@@ -691,8 +801,8 @@ def _parse_value(raw: str, key: str, problems: list[Problem]) -> Any:
         if node is None:
             return None
         _check_size(node, "--set", local)
-        _, blocking = _walk(node, "--set", local)
-        if blocking:
+        _walk(node, "--set", local)
+        if local:  # an unsafe tag, or a key given twice, as in a file
             raise _Blocked
         return _construct(node, "--set", {}, local)
     except _Blocked:

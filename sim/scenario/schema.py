@@ -2,13 +2,15 @@
 
 A scenario file has the top-level keys ``name``, ``description``, ``extends``, ``run``, ``world``
 and ``levers``. Unknown keys are rejected with the list of valid ones. Levers and schedulable
-uncertainties take either a number or a schedule ``{step: value}``; a schedule holds its value
-until the next listed step, and the value before the first listed step is the parameter's default.
+uncertainties take either a number or a schedule ``{step: value}``: a step function whose value
+holds from its step until the next listed step (no ramp). A schedule starts at step 0, so no value
+is implicit; a step is a quarter number (0 is 2015Q1) or a quarter written ``2018Q1``.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any
 
 from pydantic import (
@@ -22,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .params import LEVERS, MAX_AGENTS, MAX_CELLS, RUN, WORLD, Param
+from .params import LEVERS, MAX_AGENTS, MAX_CELLS, RUN, START_YEAR, WORLD, Param
 
 Schedule = dict[int, float]
 Value = float | Schedule
@@ -46,6 +48,34 @@ def _check_number(p: Param, v: Any) -> float | int:
     return int(v) if p.integer else float(v)
 
 
+_QUARTER = re.compile(r"^([0-9]{4})[Qq]([1-4])$")
+
+#: How a schedule reads, for messages and ``triplewin explain``.
+SCHEDULE_RULE = ("a schedule {step: value} is a step function: each value holds from its step "
+                 "until the next listed one (no ramp); it must start at step 0; a step is a "
+                 f"quarter number from 0 ({START_YEAR}Q1) or a quarter such as 2018Q1")
+
+
+def step_of(key: Any) -> int | None:
+    """The step a schedule key names: a whole number >= 0, or a quarter ``YYYYQn`` from
+    2015Q1 (``2018Q1`` is step 12); None for anything else."""
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, int):
+        return key if key >= 0 else None
+    if isinstance(key, str):
+        m = _QUARTER.match(key.strip())
+        if m:
+            step = (int(m.group(1)) - START_YEAR) * 4 + int(m.group(2)) - 1
+            return step if step >= 0 else None
+    return None
+
+
+def quarter_of(step: int) -> str:
+    """The quarter of a step: ``2018Q1`` for step 12."""
+    return f"{START_YEAR + step // 4}Q{step % 4 + 1}"
+
+
 def _validator(p: Param):
     def check(v: Any) -> Any:
         if p.schedulable and isinstance(v, dict):
@@ -53,13 +83,28 @@ def _validator(p: Param):
                 raise PydanticCustomError("empty_schedule", "an empty schedule ({allowed})",
                                           {"allowed": p.range_text})
             out: dict[int, float] = {}
+            given: dict[int, Any] = {}
             for k, x in v.items():
-                if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+                step = step_of(k)
+                if step is None:
                     raise PydanticCustomError(
-                        "bad_step", "schedule step {shown} is not a whole number >= 0 "
-                        "(a schedule maps steps to values, e.g. {example})",
-                        {"k": k, "shown": repr(k), "example": "{0: 0.2, 12: 0.8}"})
-                out[k] = _check_number(p, x)
+                        "bad_step", "schedule step {shown} is not a step number >= 0 or a "
+                        "quarter from {first} (a schedule maps steps to values, e.g. {example})",
+                        {"k": k, "shown": repr(k)[:60], "first": f"{START_YEAR}Q1",
+                         "example": "{0: 0.2, 12: 0.8} or {2015Q1: 0.2, 2018Q1: 0.8}"})
+                if step in given:
+                    raise PydanticCustomError(
+                        "bad_step", "schedule gives step {step} twice ({a} and {b})",
+                        {"k": k, "step": step, "a": repr(given[step]), "b": repr(k)[:60]})
+                given[step] = k
+                out[step] = _check_number(p, x)
+            if 0 not in out:
+                first = min(out)
+                raise PydanticCustomError(
+                    "schedule_start", "a schedule must start at step 0, but its first step is "
+                    "{first} ({quarter}): add 0: VALUE for the quarters before it ({rule})",
+                    {"k": given[first], "first": first, "quarter": quarter_of(first),
+                     "rule": SCHEDULE_RULE})
             return dict(sorted(out.items()))
         return _check_number(p, v)
 
@@ -119,8 +164,12 @@ class Scenario(BaseModel):
                     if late:
                         raise PydanticCustomError(
                             "schedule_beyond_run",
-                            "schedule names step {step}, beyond the run (steps 0 to {last})",
-                            {"path": f"{section}.{key}", "step": late[0], "last": steps - 1},
+                            "schedule names step {step}, beyond the run (steps 0 to {last}): "
+                            "{quarter} comes after the run's last quarter, {last_quarter}; raise "
+                            "--steps or run.steps to reach it",
+                            {"path": f"{section}.{key}", "step": late[0],
+                             "quarter": quarter_of(late[0]), "last": steps - 1,
+                             "last_quarter": quarter_of(steps - 1)},
                         )
         w = self.world
         agents = (w.n_developed_hosts + w.n_developing_hosts + w.n_cn_firms + w.n_dv_firms
