@@ -240,7 +240,8 @@ def explain(
             table.add_row(m.name, escape(_group_title(m.group)), escape(m.unit),
                           escape(_first_sentence(m.meaning)))
         console.print(table)
-        console.print("* also takes a schedule {step: value}, e.g. {0: 0.2, 12: 0.8}",
+        console.print("* also takes a schedule {step: value}, e.g. {0: 0.2, 2018Q1: 0.8}: a step "
+                      "function from step 0 (2015Q1), each value held until the next step",
                       markup=False)
         console.print("More on one: triplewin explain NAME")
         return
@@ -258,6 +259,10 @@ def explain(
             lo, hi = p.world_range
             rows.insert(5, ("worlds", f"[{lo:g}, {hi:g}]: the range compare --worlds draws "
                                       "from"))
+        if p.schedulable:
+            from sim.scenario.schema import SCHEDULE_RULE
+
+            rows.append(("schedule", SCHEDULE_RULE[0].upper() + SCHEDULE_RULE[1:] + "."))
     elif key in metrics:
         m = metrics[key]
         rows = [("name", m.name), ("kind", "metric"), ("label", m.label),

@@ -317,3 +317,10 @@ def test_negative_zero_hashes_like_zero(write_file):
     a = write_file("a.yaml", "name: z\nlevers: {joint_bidding: -0.0}\n")
     b = write_file("b.yaml", "name: z\nlevers: {joint_bidding: 0.0}\n")
     assert scenario_sha256(load_scenario(a)) == scenario_sha256(load_scenario(b))
+
+
+def test_explain_states_the_schedule_rule(cli):
+    p = cli("explain", "bit_coverage")
+    assert p.returncode == 0, p.stderr
+    text = " ".join(p.stdout.split())
+    assert "step function" in text and "must start at step 0" in text and "2018Q1" in text

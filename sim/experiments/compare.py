@@ -129,7 +129,8 @@ def write_comparison_files(c: Comparison, folder, *, sources: tuple | None = Non
     from .runner import manifest, timeseries_csv
 
     tmp = Path(folder)
-    (tmp / "comparison.json").write_text(json.dumps(c.as_json(), indent=2, sort_keys=True)
+    (tmp / "comparison.json").write_text(json.dumps(json_ready(c.as_json()), indent=2,
+                                                    sort_keys=True)
                                          + "\n")
     (tmp / "timeseries_a.csv").write_text(timeseries_csv(c.a))
     (tmp / "timeseries_b.csv").write_text(timeseries_csv(c.b))

@@ -772,7 +772,7 @@ def prestart(executor: str) -> None:
 
 def execute(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None], *,
             executor: str, workers: int, scheduler: str | None = None,
-            scheduler_file: str | None = None) -> None:
+            scheduler_file: str | None = None, client: Any = None) -> None:
     """Run chunk tasks on an executor (``serial``, ``process`` or ``dask``), handing each
     :class:`ChunkResult` to ``on_result`` in this process as it arrives (in any order). The
     public entry point for other experiments (``compare --worlds``, same-world references)."""
@@ -782,7 +782,7 @@ def execute(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None]
     elif executor == "process":
         _execute_process(tasks, on_result, workers)
     elif executor == "dask":
-        _execute_dask(tasks, on_result, workers, scheduler, scheduler_file)
+        _execute_dask(tasks, on_result, workers, scheduler, scheduler_file, client)
     else:
         raise SweepRefused(f"unknown executor {executor!r} (allowed: {', '.join(EXECUTORS)})")
 
@@ -811,40 +811,84 @@ def _lost_chunk(task: ChunkTask, error: str) -> ChunkResult:
                        [error] * n, [None] * n if task.keep_timeseries else None, 0.0, 0.0)
 
 
-def _execute_dask(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None],
-                  workers: int, scheduler: str | None, scheduler_file: str | None) -> None:
+def _dask_connect(workers: int, scheduler: str | None,
+                  scheduler_file: str | None) -> tuple[Any, Any]:
+    """A dask client (and the local cluster it owns, if any). Raises :class:`SweepRefused`
+    when the scheduler cannot be reached, before anything is written."""
     import logging
 
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, LocalCluster
 
+    where = scheduler or scheduler_file
+    try:
+        if scheduler_file:
+            return Client(scheduler_file=scheduler_file, timeout="30s"), None
+        if scheduler:
+            return Client(scheduler, timeout="30s"), None
+    except (OSError, TimeoutError, ValueError) as e:
+        text = " ".join(str(e).split())[:300] or type(e).__name__
+        raise SweepRefused(f"cannot reach the dask scheduler at {where} ({text}); nothing was "
+                           "written") from None
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None,
+                           silence_logs=logging.WARNING)
+    return Client(cluster), cluster
+
+
+def _execute_dask(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None],
+                  workers: int, scheduler: str | None, scheduler_file: str | None,
+                  client: Any = None) -> None:
+    """Chunks on a dask cluster. The scheduler reruns the tasks of a worker that is lost; a note
+    on stderr says when a worker left. A chunk that killed workers repeatedly (dask's
+    ``KilledWorker``) is recorded as failed runs."""
+    from dask.distributed import as_completed
+
+    try:
+        from distributed.scheduler import KilledWorker
+    except ImportError:  # pragma: no cover - older layouts
+        from distributed import KilledWorker  # type: ignore[no-redef]
+
+    own = client is None
     cluster = None
-    if scheduler_file:
-        client = Client(scheduler_file=scheduler_file, timeout="30s")
-    elif scheduler:
-        client = Client(scheduler, timeout="30s")
-    else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None,
-                               silence_logs=logging.WARNING)
-        client = Client(cluster)
+    if own:
+        client, cluster = _dask_connect(workers, scheduler, scheduler_file)
     try:
         threads = sum(client.nthreads().values()) or workers
         window = max(2 * threads, 2)
+        seen = set(client.nthreads())
         ac = as_completed()
         it = iter(tasks)
+        by_future: dict[Any, ChunkTask] = {}
         for task in itertools.islice(it, window):
-            ac.add(client.submit(run_chunk, task, pure=False))
+            f = client.submit(run_chunk, task, pure=False)
+            by_future[f] = task
+            ac.add(f)
         for fut in ac:
-            result = fut.result()
+            task = by_future.pop(fut)
+            try:
+                result = fut.result()
+            except KilledWorker as e:
+                result = _lost_chunk(task, f"WorkerDied: dask workers died running this run's "
+                                           f"chunk ({' '.join(str(e).split())[:200]})")
             fut.release()
             on_result(result)
+            now = set(client.nthreads())
+            gone = seen - now
+            if gone:
+                print(f"note: dask lost {len(gone)} worker{'s' if len(gone) > 1 else ''} "
+                      f"({', '.join(sorted(gone))}); the scheduler reruns their unfinished "
+                      "chunks on the others", file=sys.stderr, flush=True)
+            seen = now
             nxt = next(it, None)
             if nxt is not None:
-                ac.add(client.submit(run_chunk, nxt, pure=False))
+                f = client.submit(run_chunk, nxt, pure=False)
+                by_future[f] = nxt
+                ac.add(f)
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
 
 _execute = execute  # the earlier private name
@@ -1167,10 +1211,29 @@ def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "
     if chunk_size is not None and chunk_size < 1:
         raise SweepRefused(f"chunk size must be at least 1, got {chunk_size}")
 
+    if (out.exists() or out.is_symlink()) and not resume:
+        raise SweepRefused(f"{out} already exists; refusing to overwrite it (use --resume to "
+                           "continue that sweep, or choose a new --out)")
+    # connect first: an unreachable scheduler leaves no half-made folder
+    client, cluster = (_dask_connect(workers, scheduler, scheduler_file) if executor == "dask"
+                       else (None, None))
+    try:
+        return _start_session(plan, out, executor=executor, workers=workers,
+                              scheduler=scheduler, scheduler_file=scheduler_file,
+                              chunk_size=chunk_size, progress=progress, on_start=on_start,
+                              client=client)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _start_session(plan: SweepPlan, out: Path, *, executor: str, workers: int,
+                   scheduler: str | None, scheduler_file: str | None, chunk_size: int | None,
+                   progress: Progress | None,
+                   on_start: Callable[[int, int, int], None] | None, client: Any) -> SweepResult:
     if out.exists() or out.is_symlink():
-        if not resume:
-            raise SweepRefused(f"{out} already exists; refusing to overwrite it (use --resume to "
-                               "continue that sweep, or choose a new --out)")
         manifest = read_manifest(out)
         _check_same_sweep(manifest, plan, out)
         _, values, _ = read_design(out)
@@ -1180,7 +1243,7 @@ def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "
     else:
         values, unit = make_design(plan)
         manifest = _manifest(plan)
-        from .runner import atomic_dir, commit_dir
+        from ..safeio import atomic_dir, commit_dir
 
         tmp = atomic_dir(out)
         try:
@@ -1201,7 +1264,8 @@ def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "
     with _Lock(out):
         return _run_session(plan, out, values, manifest, executor=executor, workers=workers,
                             scheduler=scheduler, scheduler_file=scheduler_file,
-                            chunk_size=chunk_size, progress=progress, on_start=on_start)
+                            chunk_size=chunk_size, progress=progress, on_start=on_start,
+                            client=client)
 
 
 def _check_same_sweep(manifest: dict[str, Any], plan: SweepPlan, out: Path) -> None:
@@ -1262,7 +1326,8 @@ def scan_runs(out: Path, n_runs: int) -> tuple[np.ndarray, int, int, list[tuple[
 def _run_session(plan: SweepPlan, out: Path, values: np.ndarray, manifest: dict[str, Any], *,
                  executor: str, workers: int, scheduler: str | None, scheduler_file: str | None,
                  chunk_size: int | None, progress: Progress | None,
-                 on_start: Callable[[int, int, int], None] | None) -> SweepResult:
+                 on_start: Callable[[int, int, int], None] | None,
+                 client: Any = None) -> SweepResult:
     t0 = time.perf_counter()
     done, failed, next_chunk, failures = scan_runs(out, plan.n_runs)
     pending = np.flatnonzero(~done)
@@ -1323,7 +1388,7 @@ def _run_session(plan: SweepPlan, out: Path, values: np.ndarray, manifest: dict[
     status = "interrupted"
     try:
         _execute(tasks(), on_result, executor=executor, workers=workers, scheduler=scheduler,
-                 scheduler_file=scheduler_file)
+                 scheduler_file=scheduler_file, client=client)
         status = "complete" if state["done"] == plan.n_runs else "incomplete"
     finally:
         seconds = time.perf_counter() - t0
