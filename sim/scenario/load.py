@@ -95,7 +95,7 @@ class Problem:
 
 #: Longest dotted key and message printed in a problem line (a longer one is cut with "…").
 MAX_KEY_CHARS = 120
-MAX_MESSAGE_CHARS = 600
+MAX_MESSAGE_CHARS = 4000  # room for the list of valid keys
 
 
 def _cut(text: str, limit: int) -> str:
