@@ -201,6 +201,7 @@ def explain(
                                        for p in LEVERS.values()]),
                  ("Uncertainties (world:)", [p.name + ("*" if p.schedulable else "")
                                              for p in UNCERTAINTIES.values()]),
+                 ("Structural constants (world:)", list(CONSTANTS)),
                  ("Population (world:)", list(POPULATION)),
                  ("Run settings (run:)", list(RUN))]
         groups: dict[str, list[str]] = {}

@@ -12,7 +12,14 @@ import mesa
 from mesa.agentset import AbstractAgentSet
 import pytest
 
-from sim.agents import ChineseFirm, DevelopedFirm, HostEconomy, IndustrialAssociation
+from sim.agents import (
+    ChineseFirm,
+    DevelopedFirm,
+    DevelopingFirm,
+    HostEconomy,
+    IndustrialAssociation,
+    Lender,
+)
 from sim.metrics import METRICS
 from sim.model import TripleWinModel
 from sim.scenario.params import LEVERS, POPULATION, SECTORS, UNCERTAINTIES
@@ -57,30 +64,32 @@ def test_batch_run_matches_the_model_run(batch_rows) -> None:
 
 
 def test_agents_are_mesa_agents_in_agentsets() -> None:
-    """The default world: 38 hosts (8 developed), 120 Chinese firms, 60 developed firms and one
-    association per sector (7), each a mesa.Agent, grouped in AgentSets by type."""
+    """The default world: 38 hosts (8 developed), 120 Chinese firms, 60 developed firms, 4 local
+    firms in each of the 30 developing hosts, 3 lenders and one association per sector (7), each
+    a mesa.Agent, grouped in AgentSets by type."""
     model = TripleWinModel(rng=7, steps=2)
     counts = {t: len(s) for t, s in model.agents_by_type.items()}
-    assert counts == {HostEconomy: 38, ChineseFirm: 120, DevelopedFirm: 60,
-                      IndustrialAssociation: len(SECTORS)}
+    assert counts == {HostEconomy: 38, ChineseFirm: 120, DevelopedFirm: 60, DevelopingFirm: 120,
+                      Lender: 3, IndustrialAssociation: len(SECTORS)}
     assert len(SECTORS) == 7
     assert POPULATION["n_developed_hosts"].default + POPULATION["n_developing_hosts"].default == 38
     for agent_set in model.agents_by_type.values():
         assert isinstance(agent_set, AbstractAgentSet)
         assert all(isinstance(a, mesa.Agent) and a.model is model for a in agent_set)
     assert isinstance(model.agents, AbstractAgentSet)
-    assert len(model.agents) == 38 + 120 + 60 + 7
+    assert len(model.agents) == 38 + 120 + 60 + 120 + 3 + 7
     assert len(model.agents_by_type[HostEconomy].select(lambda a: a.developed)) == 8
     ids = [a.unique_id for a in model.agents]
     assert len(set(ids)) == len(ids)
 
 
 def test_population_sizes_follow_the_kwargs() -> None:
-    """Population keyword arguments set the AgentSet sizes."""
+    """Population keyword arguments set the AgentSet sizes (local firms: 4 per developing host)."""
     model = TripleWinModel(rng=7, steps=2, n_cn_firms=14, n_dv_firms=9, n_developed_hosts=2,
                            n_developing_hosts=3)
     counts = {t: len(s) for t, s in model.agents_by_type.items()}
-    assert counts == {HostEconomy: 5, ChineseFirm: 14, DevelopedFirm: 9, IndustrialAssociation: 7}
+    assert counts == {HostEconomy: 5, ChineseFirm: 14, DevelopedFirm: 9, DevelopingFirm: 12,
+                      Lender: 3, IndustrialAssociation: 7}
 
 
 def test_time_advances_one_quarter_per_step() -> None:

@@ -389,15 +389,11 @@ class _Executor:
         if self.kind == "serial" or (self.kind == "process" and self.workers == 1):
             return _Serial(), 1
         if self.kind == "process":
-            from concurrent.futures import ProcessPoolExecutor
 
             from ..experiments import workers as workers_m
-            from ..experiments.sweep import _ignore_sigint
 
             try:
-                pool = ProcessPoolExecutor(max_workers=self.workers,
-                                           mp_context=workers_m.context(),
-                                           initializer=_ignore_sigint)
+                pool = workers_m.pool(self.workers)
             except workers_m.UNAVAILABLE as e:
                 workers_m.fall_back(e, "the calibration runs")
                 return _Serial(), 1

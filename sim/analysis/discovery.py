@@ -134,7 +134,7 @@ def same_world_references(runs: pd.DataFrame, manifest: dict[str, Any], referenc
             w, r = divmod(rid, len(seeds))
             rows.append({"replication": r, "seed": seeds[r],
                          **{k: worlds.iloc[w][k] for k in keys},
-                         **{g: (float(fin[i]) if err is None else np.nan)
+                         **{g: (float(fin[i]) if not err else np.nan)
                             for g, i in zip(GAINS, idx, strict=True)}})
 
     execute(tasks(), on_result, executor=executor, workers=workers)

@@ -57,7 +57,7 @@ def seed_noise(runs: pd.DataFrame, columns: list[str], n_points: int) -> pd.Data
     import pandas as pd
 
     rows = []
-    ok = runs["error"].isna() if "error" in runs else np.ones(len(runs), bool)
+    ok = runs["error"].fillna("").eq("") if "error" in runs else np.ones(len(runs), bool)
     for c in columns:
         r = runs.loc[ok, ["point", c]].dropna()
         reps = int(r.groupby("point").size().median()) if len(r) else 0

@@ -418,9 +418,9 @@ def run_worlds(plan: WorldsPlan, work: str | os.PathLike[str], *, executor: str 
         if res.series is not None:
             _write_series(work / "own" / f"side-{side}.parquet", res)
         _write_runs(work / "runs" / f"part-{res.chunk:05d}.parquet", plan, w, side, res)
-        bad = sum(e is not None for e in res.errors)
+        bad = sum(bool(e) for e in res.errors)
         for rid, err in zip(res.run_ids, res.errors, strict=True):
-            if err is not None and len(failures) < 5:
+            if err and len(failures) < 5:
                 failures.append((rid, err))
         state["done"] += len(res.run_ids)
         state["failed"] += bad
@@ -502,7 +502,7 @@ def _scan(work: Path) -> tuple[set[int], int, list[tuple[int, str]]]:
         done.add(int(f.stem.split("-")[1]))
         for rid, err in zip(t.column("run_id").to_pylist(), t.column("error").to_pylist(),
                             strict=True):
-            if err is not None:
+            if err:
                 failed += 1
                 if len(failures) < 5:
                     failures.append((rid, err))
@@ -528,7 +528,7 @@ def world_table(plan: WorldsPlan, runs: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     rows = []
-    ok = runs["error"].isna() if "error" in runs else pd.Series(True, index=runs.index)
+    ok = runs["error"].fillna("").eq("") if "error" in runs else pd.Series(True, index=runs.index)
     gains = list(GAIN_OF.values())
     for w in range(plan.n_worlds):
         row: dict[str, Any] = {"world": w, **plan.world_dict(w)}
