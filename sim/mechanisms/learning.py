@@ -111,19 +111,20 @@ def reinforce(propensity: np.ndarray, bidder: np.ndarray, choice: np.ndarray,
     q = propensity.copy()
     if bidder.size == 0:
         return q
-    n, k = q.shape
-    flat = bidder.astype(np.int64) * k + choice
-    total = np.bincount(flat, weights=np.maximum(reward, 0.0), minlength=n * k).reshape(n, k)
-    count = np.bincount(flat, minlength=n * k).reshape(n, k)
-    used = count > 0
-    active = used.any(axis=1)
-    mean_r = np.divide(total, count, out=np.zeros_like(total), where=used)
+    k = q.shape[1]
+    # only the rows that bid this quarter change: work on those rows alone
+    rows, local = np.unique(bidder, return_inverse=True)
+    m = rows.size
+    flat = local.astype(np.int64) * k + choice
+    total = np.bincount(flat, weights=np.maximum(reward, 0.0), minlength=m * k).reshape(m, k)
+    count = np.bincount(flat, minlength=m * k).reshape(m, k)
+    mean_r = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
     # local experimentation: the neighbours of a used markup share its reward
     near = np.zeros_like(mean_r)
     near[:, 1:] += 0.5 * mean_r[:, :-1]
     near[:, :-1] += 0.5 * mean_r[:, 1:]
-    new = (1.0 - recency) * q + (1.0 - experimentation) * mean_r + experimentation * near
-    q[active] = np.maximum(new[active], PROPENSITY_FLOOR)
+    new = (1.0 - recency) * q[rows] + (1.0 - experimentation) * mean_r + experimentation * near
+    q[rows] = np.maximum(new, PROPENSITY_FLOOR)
     return q
 
 
