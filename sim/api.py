@@ -99,12 +99,12 @@ def _plain(d: dict[str, Any]) -> dict[str, Any]:
 def _validate(data: dict[str, Any], shown: str) -> Scenario:
     from pydantic import ValidationError
 
-    from .scenario.load import _problem_from_error
+    from .scenario.load import problem_from_error
 
     try:
         return Scenario.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError([_problem_from_error(err, {}, shown) for err in e.errors()]) from None
+        raise ScenarioError([problem_from_error(err, {}, shown) for err in e.errors()]) from None
 
 
 def run(config: Any, *, seed: int | None = None, replications: int | None = None,

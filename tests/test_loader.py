@@ -15,16 +15,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.scenario.load import (
-    MAX_FILE_BYTES,
-    MAX_YAML_NODES,
     Problem,
     ScenarioError,
     load_scenario,
     resolved_dict,
     scenario_sha256,
 )
-from sim.scenario.params import LEVERS, MAX_AGENTS, MAX_CELLS, POPULATION, RUN, UNCERTAINTIES, WORLD
+from sim.scenario.params import (
+    LEVERS,
+    MAX_AGENTS,
+    MAX_CELLS,
+    POPULATION,
+    RUN,
+    UNCERTAINTIES,
+    WORLD,
+)
 from sim.scenario.schema import Scenario
+from sim.yamlsafe import MAX_FILE_BYTES, MAX_YAML_NODES
 
 VALID = """\
 name: demo

@@ -67,13 +67,8 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from yaml.nodes import MappingNode
 
-# The scenario loader's YAML machinery (file checks, safe composition, size limits, line map):
-# sweep files get exactly the same treatment as scenario files.
-from ..scenario import load as _yaml
-from . import workers as workers_m
-from ..scenario.load import Problem, ScenarioError, load_scenario, resolved_dict, scenario_sha256
+from ..scenario.load import ScenarioError, load_scenario, resolved_dict, scenario_sha256
 from ..scenario.params import (
     CONSTANTS,
     LEVERS,
@@ -88,6 +83,10 @@ from ..scenario.params import (
 )
 from ..scenario.schema import Scenario
 from ..streams import replication_seeds
+
+# sweep files are read by the same YAML reader as scenario files (limits, line map, messages)
+from ..yamlsafe import Blocked, Problem, describe, read_mapping
+from . import workers as workers_m
 
 #: Largest number of design points (the design matrix is held in memory).
 MAX_POINTS = 1_000_000
@@ -288,16 +287,15 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepPlan:
     """Read, validate and plan a sweep file; raise :class:`SweepError` listing every problem."""
     shown = str(path)
     problems: list[Problem] = []
-    p = Path(shown)
-    if not p.exists():
-        raise SweepError([Problem(shown, None, "", "file not found")])
-    if p.is_dir():
-        raise SweepError([Problem(shown, None, "", "is a directory, expected a sweep YAML file")])
     try:
-        data, lines = _read_yaml(shown, problems)
-    except _yaml._Blocked:
+        data, lines = read_mapping(shown, problems, kind="sweep",
+                                   expects="a mapping with at least name:, design: and levers:",
+                                   valid_keys=", ".join(SweepFile.model_fields))
+        if problems:  # duplicate keys
+            raise Blocked
+    except Blocked:
         raise SweepError(problems) from None
-    raw = p.read_bytes()
+    raw = Path(shown).read_bytes()
     return _plan(data, lines, shown, hashlib.sha256(raw).hexdigest(), Path(shown).parent)
 
 
@@ -311,29 +309,6 @@ def plan_from_dict(spec: dict[str, Any], base_dir: str | os.PathLike[str] | None
     text = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
     return _plan(dict(spec), {}, "<dict>", hashlib.sha256(text.encode()).hexdigest(),
                  Path(base_dir) if base_dir is not None else Path.cwd())
-
-
-def _read_yaml(shown: str, problems: list[Problem]) -> tuple[dict[str, Any], dict[Path_, int]]:
-    text = _yaml._read_text(shown, problems, None)
-    root = _yaml._compose(text, shown, problems)
-    if root is None:
-        problems.append(Problem(shown, None, "", "empty file: only comments (expected a mapping "
-                                "with at least name:, design: and levers:)"))
-        raise _yaml._Blocked
-    if not isinstance(root, MappingNode):
-        problems.append(Problem(shown, root.start_mark.line + 1, "",
-                                f"top level must be a mapping of keys to values, got "
-                                f"{_yaml._node_kind(root)} (valid keys: "
-                                f"{', '.join(SweepFile.model_fields)})"))
-        raise _yaml._Blocked
-    _yaml._check_size(root, shown, problems)
-    lines, blocking = _yaml._walk(root, shown, problems)
-    if blocking:
-        raise _yaml._Blocked
-    data = _yaml._construct(root, shown, lines, problems)
-    if problems:  # duplicate keys
-        raise _yaml._Blocked
-    return data, lines
 
 
 def _line(lines: dict[Path_, int], path: Path_) -> int | None:
@@ -511,7 +486,7 @@ def _factor(section: str, name: str, raw: Any, problem: Callable[[Path_, str], N
     if not isinstance(raw, dict):
         hint = " (write {values: [...]} for a list)" if isinstance(raw, list) else ""
         problem(path, f"expected a range {{low: A, high: B}}, a list {{values: [...]}} or a "
-                f"fixed number, got {_yaml._describe(raw)}{hint} (allowed: {_range_text(p)})")
+                f"fixed number, got {describe(raw)}{hint} (allowed: {_range_text(p)})")
         return None
     if raw and all(isinstance(k, int) and not isinstance(k, bool) for k in raw):
         problem(path, "a schedule {step: value} cannot be swept; vary a number with {low, high} "
@@ -605,9 +580,9 @@ def _message(err: dict[str, Any], path: Path_) -> str:
     if kind in ("too_long",):
         return f"too long{tail}"
     if kind in ("dict_type", "model_type"):
-        return f"expected a mapping, got {_yaml._describe(value)}{tail}"
+        return f"expected a mapping, got {describe(value)}{tail}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        return f"expected {allowed or kind.replace('_type', '')}, got {_yaml._describe(value)}"
+        return f"expected {allowed or kind.replace('_type', '')}, got {describe(value)}"
     return f"{err.get('msg', 'invalid value')}{tail}"
 
 
@@ -1022,7 +997,9 @@ def _chunk_id(path: Path) -> int | None:
 
 
 def _versions() -> dict[str, str]:
-    from .. import __version__  # the package's own version (installed metadata can lag it)
+    from .. import (
+        __version__,  # the package's own version (installed metadata can lag it)
+    )
 
     out = {"python": platform.python_version(), "triplewin": __version__}
     for pkg in ("mesa", "numpy", "pydantic", "pyyaml", "pandas", "pyarrow",

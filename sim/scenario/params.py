@@ -15,6 +15,7 @@ behind a calibration figure (e.g. "ENR Top-250 via CHINCA"). Calibration choices
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -49,13 +50,30 @@ class Param:
         return float(self.low), float(self.high)
 
     @property
-    def range_text(self) -> str:
+    def number_text(self) -> str:
+        """The allowed numbers, e.g. ``number in [0, 1]`` or ``integer in [1, 400]``."""
         hi = "inf" if self.high is None else f"{self.high:g}"
         kind = "integer" if self.integer else "number"
-        text = f"{kind} in [{self.low:g}, {hi}]"
+        return f"{kind} in [{self.low:g}, {hi}]"
+
+    @property
+    def range_text(self) -> str:
+        """The allowed values: :attr:`number_text`, and schedules where the parameter takes them."""
+        text = self.number_text
         if self.schedulable:
             text += ", or a schedule {step: value}"
         return text
+
+    def fault(self, v: int | float) -> Literal["not whole", "not finite", "out of range"] | None:
+        """What keeps the number ``v`` from being a value of this parameter, or None: the one range
+        rule, used by the scenario schema and by sweep files (each words its own message)."""
+        if self.integer and isinstance(v, float) and not v.is_integer():
+            return "not whole"
+        if isinstance(v, float) and not math.isfinite(v):
+            return "not finite"
+        if v < self.low or (self.high is not None and v > self.high):
+            return "out of range"
+        return None
 
 
 def _lever(name, default, meaning, source, unit="share 0-1", high=1.0):

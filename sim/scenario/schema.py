@@ -9,7 +9,6 @@ is implicit; a step is a quarter number (0 is 2015Q1) or a quarter written ``201
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated, Any
 
@@ -26,6 +25,10 @@ from pydantic_core import PydanticCustomError
 
 from .params import LEVERS, MAX_AGENTS, MAX_CELLS, RUN, START_YEAR, WORLD, Param
 
+#: A scenario's (or sweep's) name, and the rule as messages state it.
+NAME_PATTERN = r"^[a-z0-9-]+$"
+NAME_RULE = "lowercase letters, digits and '-', e.g. joint-bidding"
+
 Schedule = dict[int, float]
 Value = float | Schedule
 
@@ -36,13 +39,14 @@ def _check_number(p: Param, v: Any) -> float | int:
             "wrong_type", "expected {allowed}, got {got}",
             {"allowed": p.range_text, "got": type(v).__name__ if v is not None else "nothing"},
         )
-    if p.integer and (isinstance(v, float) and not v.is_integer()):
+    fault = p.fault(v)
+    if fault == "not whole":
         raise PydanticCustomError("wrong_type", "expected a whole number, got {got} ({allowed})",
                                   {"got": v, "allowed": p.range_text})
-    if isinstance(v, float) and not math.isfinite(v):
+    if fault == "not finite":
         raise PydanticCustomError("out_of_range", "{got} is not a finite number ({allowed})",
                                   {"got": v, "allowed": p.range_text})
-    if v < p.low or (p.high is not None and v > p.high):
+    if fault == "out of range":
         raise PydanticCustomError("out_of_range", "{got} is out of range ({allowed})",
                                   {"got": v, "allowed": p.range_text})
     return int(v) if p.integer else float(v)
@@ -138,7 +142,7 @@ class Scenario(BaseModel):
 
     model_config = _STRICT
 
-    name: Annotated[str, Field(pattern=r"^[a-z0-9-]+$", max_length=80)]
+    name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=80)]
     description: Annotated[str, Field(max_length=5000)] = ""
     extends: str | None = None
     run: RunSettings = Field(default_factory=RunSettings)  # type: ignore[valid-type]
