@@ -112,7 +112,7 @@ def parameter_tables(level: int = 3) -> str:
 
 def _group_order() -> dict[str, str]:
     """Metric groups in display order with their titles (the CLI's order, one source)."""
-    from .cli import GROUP_TITLES
+    from .cli.explain import GROUP_TITLES
 
     return dict(GROUP_TITLES)
 

@@ -9,22 +9,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-EXIT_BAD_INPUT = 2
-
-
-def _bad_input(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def _console():
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False)
+from sim.cli.common import bad_input, console, problems_exit
 
 
 def _shown(path: Path) -> str:
@@ -57,9 +46,9 @@ def list_command(
 
     folder = library.scenarios_dir(directory)
     if folder is None:
-        _bad_input(f"no scenarios folder at {directory}" if directory else
-                   "no scenarios folder found (looked in ./scenarios and in the library; "
-                   "reinstall triplewin)")
+        bad_input(f"no scenarios folder at {directory}" if directory else
+                  "no scenarios folder found (looked in ./scenarios and in the library; "
+                  "reinstall triplewin)")
     files = library.files_in(folder)
     if not files:
         typer.echo(f"no scenario files in {folder}")
@@ -84,7 +73,7 @@ def list_command(
         name = s.name if s.name == f.stem else f"{s.name} ({f.name})"
         table.add_row(escape(name), escape(library.question(s.description)),
                       escape(_citation_text(citation)))
-    _console().print(table)
+    console().print(table)
 
 
 # --------------------------------------------------------------------------------------------
@@ -136,25 +125,23 @@ def show_command(
     path = library.find(name, "scenarios")
     if path is None:
         hint = library.suggestion(name)
-        _bad_input(f"{name}: no such scenario file or library scenario"
+        bad_input(f"{name}: no such scenario file or library scenario"
                    + (f" ({hint})" if hint else ""))
     try:
         scenario = load_scenario(path)
         parent = load_scenario(scenario.files[1]) if len(scenario.files) > 1 else None
     except ScenarioError as e:
-        for p in e.problems:
-            typer.echo(str(p), err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        problems_exit(e.problems)
 
     body, citation = library.split_description(scenario.description)
-    console = _console()
+    con = console()
     where = "the library" if library.in_library(path) else "your file"
-    console.print(f"[bold]{escape(scenario.name)}[/]  ({escape(_shown(path))}, {where})")
-    console.print()
-    console.print(escape(body or "(no description)"))
+    con.print(f"[bold]{escape(scenario.name)}[/]  ({escape(_shown(path))}, {where})")
+    con.print()
+    con.print(escape(body or "(no description)"))
     if citation:
-        console.print(f"[bold]Article:[/] {escape(citation)}")
-    console.print()
+        con.print(f"[bold]Article:[/] {escape(citation)}")
+    con.print()
 
     if parent is not None:
         title = (f"What it sets against its parent {parent.name} "
@@ -171,25 +158,25 @@ def show_command(
     table.add_column(f"in {scenario.name}", justify="right")
     for key, was, now in diffs:
         table.add_row(key, escape(_value(was)), escape(_value(now)))
-    console.print(f"[bold]{title}[/]" + ("" if diffs else ": nothing (the same values)"))
+    con.print(f"[bold]{title}[/]" + ("" if diffs else ": nothing (the same values)"))
     if diffs:
-        console.print(table)
-    console.print("Schedules {step: value} hold each value from its step on (step 0 = 2015Q1, "
+        con.print(table)
+    con.print("Schedules {step: value} hold each value from its step on (step 0 = 2015Q1, "
                   "4 steps a year); before the first listed step the parameter's default applies.",
                   markup=False)
-    console.print()
+    con.print()
 
     arg = _as_argument(path)
-    console.print("[bold]Run it:[/]")
-    console.print(f"  triplewin run {escape(arg)}")
+    con.print("[bold]Run it:[/]")
+    con.print(f"  triplewin run {escape(arg)}")
     if parent is not None:
-        console.print(f"  triplewin compare {escape(_as_argument(Path(scenario.files[1])))} "
+        con.print(f"  triplewin compare {escape(_as_argument(Path(scenario.files[1])))} "
                       f"{escape(arg)}     (what it changes: paired runs, the verdict)")
     reference = library.find("no-cooperation")
     if reference is not None and reference.resolve() != path.resolve():
-        console.print(f"  triplewin compare {escape(_as_argument(reference))} {escape(arg)}     "
+        con.print(f"  triplewin compare {escape(_as_argument(reference))} {escape(arg)}     "
                       "(against no cooperation)")
-    console.print(f"  triplewin app {escape(arg)}     (live, with a slider per lever)")
+    con.print(f"  triplewin app {escape(arg)}     (live, with a slider per lever)")
 
 
 def _as_argument(path: Path) -> str:
@@ -216,10 +203,10 @@ def init_command(
     try:
         written = library.copy_library(directory)
     except FileExistsError:
-        _bad_input(f"{directory} exists and is not an empty folder; refusing to write into it "
-                   "(choose a new folder)")
+        bad_input(f"{directory} exists and is not an empty folder; refusing to write into it "
+                  "(choose a new folder)")
     except FileNotFoundError as e:
-        _bad_input(str(e))
+        bad_input(str(e))
     n_sc = sum(1 for f in written if f.parent.name == "scenarios")
     typer.echo(f"Copied {n_sc} scenarios to {directory / 'scenarios'} and "
                f"{len(written) - n_sc} sweep examples to {directory / 'sweeps'}.")

@@ -9,21 +9,25 @@ the model are imported inside the commands only.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from sim.cli_common import (
-    EXIT_BAD_INPUT,
+from sim.cli.common import (
     EXIT_FAILURE,
-    EXIT_INTERRUPTED,
-    check_out,
+    bad_input,
+    check_executor,
+    check_new_out,
+    check_resume_needs_out,
+    console,
+    guarded,
     new_results_folder,
+    problems_exit,
+    progress_bar,
+    progress_callbacks,
+    where_text,
 )
-from sim.cli_common import bad_input as _bad_input
-from sim.cli_common import console as _console
 
 
 def _num(x: Any, digits: int = 3) -> str:
@@ -64,31 +68,19 @@ def sweep(
     from sim.experiments.sweep import EXECUTORS, SweepError, load_sweep, prestart
     from sim.scenario.library import find_sweep
 
-    if executor not in EXECUTORS:
-        _bad_input(f"unknown executor {executor!r} (allowed: {', '.join(EXECUTORS)})")
-    if (scheduler or scheduler_file) and executor != "dask":
-        _bad_input("--scheduler and --scheduler-file need --executor dask")
-    if scheduler and scheduler_file:
-        _bad_input("give --scheduler or --scheduler-file, not both")
+    check_executor(executor, EXECUTORS, scheduler, scheduler_file)
     if workers is not None and workers < 1:
-        _bad_input(f"--workers must be at least 1, got {workers}")
+        bad_input(f"--workers must be at least 1, got {workers}")
     if chunk_size is not None and chunk_size < 1:
-        _bad_input(f"--chunk-size must be at least 1, got {chunk_size}")
-    if resume and out is None:
-        _bad_input("--resume needs --out DIR (the folder of the sweep to continue)")
+        bad_input(f"--chunk-size must be at least 1, got {chunk_size}")
+    check_resume_needs_out(resume, out, "sweep")
     if not dry_run:
         prestart(executor)  # worker start-up overlaps with reading the plan
     try:
         plan = load_sweep(find_sweep(sweep_file))  # a file, or a sweep example's name
     except SweepError as e:
-        for p in e.problems:
-            typer.echo(str(p), err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    if out is not None and (out.exists() or out.is_symlink()) and not resume:
-        _bad_input(f"{out} already exists; refusing to overwrite it (add --resume to continue "
-                   "that sweep, or choose a new --out)")
-    if out is not None and not resume:
-        check_out(out)  # before any work: an unusable --out fails at once
+        problems_exit(e.problems)
+    check_new_out(out, resume, "sweep")
     if dry_run:
         typer.echo(plan.summary())
         for f in plan.factors:
@@ -103,31 +95,17 @@ def sweep(
     from sim.experiments.sweep import SweepRefused, run_sweep
 
     n_workers = workers or os.cpu_count() or 1
-    err = _console(stderr=True)
-    where = ("1 process" if executor == "serial" else
-             f"dask at {scheduler or scheduler_file}" if scheduler or scheduler_file else
-             f"{n_workers} {'local dask workers' if executor == 'dask' else 'worker processes'}")
+    err = console(stderr=True)
+    where = where_text(executor, n_workers, scheduler, scheduler_file)
     err.print(f"{plan.summary()}; {executor} executor, {where} -> {out}", markup=False)
-    bar, task = _progress(err, quiet)
-    on_start, progress = _progress_callbacks(err, bar, task)
+    bar, task = progress_bar(err, quiet)
+    on_start, progress = progress_callbacks(err, bar, task)
 
-    try:
+    with guarded(bar, (SweepRefused,), f"interrupted; finished chunks are on disk. Continue "
+                 f"with: triplewin sweep {sweep_file} --out {out} --resume"):
         result = run_sweep(plan, out, executor=executor, workers=n_workers, scheduler=scheduler,
                            scheduler_file=scheduler_file, resume=resume, chunk_size=chunk_size,
                            progress=progress, on_start=on_start)
-    except SweepRefused as e:
-        if bar is not None:
-            bar.stop()
-        _bad_input(str(e))
-    except KeyboardInterrupt:
-        if bar is not None:
-            bar.stop()
-        typer.echo(f"interrupted; finished chunks are on disk. Continue with: triplewin sweep "
-                   f"{sweep_file} --out {out} --resume", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    finally:
-        if bar is not None:
-            bar.stop()
     per_run = (f"; per run {result.worker_seconds / result.ran:.3f} s in a worker, "
                f"{result.cpu_seconds / result.ran:.3f} s of CPU" if result.ran else "")
     typer.echo(f"{result.ran:,} runs in {result.seconds:.1f} s ({result.rate:.2f} runs/s"
@@ -140,55 +118,6 @@ def sweep(
         for rid, text in result.failures:
             typer.echo(f"  run {rid}: {text}", err=True)
         raise typer.Exit(EXIT_FAILURE)
-
-
-def _progress_callbacks(console: Any, bar: Any, task: Any) -> tuple[Any, Any]:
-    """``on_start(done, total, ...)`` (says what a resumed session finds on disk and starts the
-    bar, so runs already on disk are not counted in the rate) and ``progress(done, total,
-    failed)`` for a bar from :func:`_progress` (None: quiet)."""
-
-    def on_start(done: int, total: int, *_: Any) -> None:
-        if done:
-            console.print(f"resuming: {done:,} of {total:,} runs already on disk", markup=False)
-        if bar is not None:
-            bar.reset(task, total=total, completed=done)
-            bar.start()
-
-    def progress(done: int, total: int, failed: int) -> None:
-        if bar is not None:
-            bar.update(task, completed=done, total=total, failed=failed)
-
-    return on_start, progress
-
-
-def _progress(console: Any, quiet: bool) -> tuple[Any, Any]:
-    """A rich progress bar with runs done, rate and ETA (started on the first update)."""
-    if quiet:
-        return None, None
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
-
-    class Rate(ProgressColumn):
-        """Runs per second this session."""
-
-        def render(self, task: Any) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text("-- runs/s" if speed is None else f"{speed:.1f} runs/s")
-
-    bar = Progress(TextColumn("runs"), BarColumn(), MofNCompleteColumn(), Rate(),
-                   TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
-                   TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=False,
-                   auto_refresh=console.is_terminal)
-    task = bar.add_task("runs", total=None, failed=0)
-    return bar, task
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,9 +155,9 @@ def analyze(
     """Sensitivity indices, triple-win map, PRIM boxes and per-policy robustness of a sweep,
     every run compared with the reference in its own world and seed; files in DIR/analysis/."""
     if bins < 1 or bins > 50:
-        _bad_input(f"--bins must be in [1, 50], got {bins}")
+        bad_input(f"--bins must be in [1, 50], got {bins}")
     if not 0 < prim_threshold <= 1:
-        _bad_input(f"--prim-threshold must be in (0, 1], got {prim_threshold}")
+        bad_input(f"--prim-threshold must be in (0, 1], got {prim_threshold}")
     from sim.api import AnalysisRefused
     from sim.api import analyze as run_analysis
     from sim.experiments.sweep import SweepRefused
@@ -239,7 +168,7 @@ def analyze(
                      else metric)
     unknown = [m for m in shown_metrics if m not in METRICS and m != "triple_win"]
     if unknown:
-        _bad_input(f"unknown metric(s) {', '.join(unknown)} (see triplewin explain)")
+        bad_input(f"unknown metric(s) {', '.join(unknown)} (see triplewin explain)")
     from sim.scenario.load import ScenarioError
 
     try:
@@ -250,11 +179,9 @@ def analyze(
                            plots=not no_plots, fixed_world=fixed_world,
                            workers=workers or available_cpus())
     except (AnalysisRefused, SweepRefused) as e:
-        _bad_input(str(e))
+        bad_input(str(e))
     except ScenarioError as e:
-        for p in e.problems:
-            typer.echo(str(p), err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        problems_exit(e.problems)
     _print_analysis(res, shown_metrics)
 
 
@@ -262,8 +189,8 @@ def _print_analysis(res: Any, shown: list[str]) -> None:
     from rich import box
     from rich.table import Table
 
-    console = _console()
-    console.print(f"{res.out}: {res.design} design, {res.runs:,} runs ({res.runs_ok:,} ok)",
+    con = console()
+    con.print(f"{res.out}: {res.design} design, {res.runs:,} runs ({res.runs_ok:,} ok)",
                   markup=False)
     if res.indices is not None and len(res.indices):
         for m in shown:
@@ -295,12 +222,12 @@ def _print_analysis(res: Any, shown: list[str]) -> None:
                     table.add_row(r["factor"], _num(r["mu_star"]), _num(r["mu_star_conf"]),
                                   _num(r["mu"]), _num(r["sigma"]), _num(r["mu_star_half"]),
                                   "moved" if r["moved"] else "ok")
-            console.print(table)
+            con.print(table)
     if res.triple_win_share is not None:
         ref = Path(res.reference).stem
         where = ("in its own fixed world, not the run's (--fixed-world)"
                  if res.reference_world == "fixed" else "in the same world and replication")
-        console.print(f"Triple win (all three gains above {ref} {where}): "
+        con.print(f"Triple win (all three gains above {ref} {where}): "
                       f"{res.triple_win_share:.1%} of runs", markup=False)
     if res.map is not None:
         xk, yk = res.map_axes
@@ -315,7 +242,7 @@ def _print_analysis(res: Any, shown: list[str]) -> None:
             label = f"{ylo:g}" if ylo == yhi else f"{ylo:.2g}-{yhi:.2g}"
             table.add_row(label, *("-" if r.runs == 0 else f"{r.share:.0%}"
                                    for r in cells.itertuples()))
-        console.print(table)
+        con.print(table)
     if res.prim is not None:
         p = res.prim
         table = Table(title=f"PRIM box for the triple win: coverage {p.coverage:.2f}, density "
@@ -330,13 +257,13 @@ def _print_analysis(res: Any, shown: list[str]) -> None:
             style = "bold" if r.restricted else "dim"
             table.add_row(r.factor, _num(r.min), _num(r.max), _num(r.sweep_min),
                           _num(r.sweep_max), qp or "-", style=style)
-        console.print(table)
+        con.print(table)
     if res.policies is not None:
-        _print_policies(console, res.policies)
+        _print_policies(con, res.policies)
     for note in res.notes:
-        console.print(f"note: {note}", markup=False)
+        con.print(f"note: {note}", markup=False)
     folder = res.out / "analysis"
-    console.print(f"Files: {folder} ({', '.join(sorted({f.name for f in res.files}))})",
+    con.print(f"Files: {folder} ({', '.join(sorted({f.name for f in res.files}))})",
                   markup=False)
 
 
@@ -389,13 +316,13 @@ def export(
 ) -> None:
     """Export a sweep's results for spreadsheets."""
     if not csv:
-        _bad_input("choose a format: --csv")
+        bad_input("choose a format: --csv")
     from sim.experiments.sweep import SweepRefused, export_csv
 
     try:
         files = export_csv(sweep_dir)
     except SweepRefused as e:
-        _bad_input(str(e))
+        bad_input(str(e))
     for f in files:
         typer.echo(f"wrote {f}")
 
@@ -406,6 +333,3 @@ def register(app: typer.Typer) -> None:
     app.command("analyze")(analyze)
     app.command("export")(export)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use: triplewin sweep | analyze | export")

@@ -13,44 +13,18 @@ from typing import Annotated, Any
 
 import typer
 
-from sim.cli_common import EXIT_BAD_INPUT, check_out, new_results_folder
-from sim.cli_common import bad_input as _bad_input
-from sim.cli_common import console as _console
-
-
-def _load(scenario_file: str, **kw: Any) -> Any:
-    """Load a scenario: a file, or a library name (:func:`sim.scenario.library.find_scenario`)."""
-    from sim.cli import _say_problems
-    from sim.scenario.library import find_scenario
-    from sim.scenario.load import ScenarioError, load_scenario
-
-    path = find_scenario(scenario_file)
-    try:
-        return load_scenario(path, **kw), path
-    except ScenarioError as e:
-        _say_problems(e.problems)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-
-
-def _fresh(kind: str) -> Path:
-    return new_results_folder(kind)
-
-
-def _bar(console: Any, quiet: bool) -> Any:
-    if quiet:
-        return None
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress("[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                    console=console, transient=True)
-
+from sim.cli.common import (
+    bad_input,
+    check_executor,
+    check_new_out,
+    check_out,
+    check_resume_needs_out,
+    console,
+    guarded,
+    load_or_exit,
+    new_results_folder,
+    step_bar,
+)
 
 # --------------------------------------------------------------------------------------------
 # calibrate
@@ -86,39 +60,32 @@ def calibrate(
     (rejection, then ABC-SMC); write the accepted ensemble."""
     from sim.analysis.calibration import EXECUTORS
 
-    if executor not in EXECUTORS:
-        _bad_input(f"unknown executor {executor!r} (allowed: {', '.join(EXECUTORS)})")
-    if scheduler and executor != "dask":
-        _bad_input("--scheduler needs --executor dask")
+    check_executor(executor, EXECUTORS, scheduler, file_option=False)
     if budget < 2:
-        _bad_input(f"--budget must be at least 2 runs, got {budget}")
+        bad_input(f"--budget must be at least 2 runs, got {budget}")
     if population is not None and not 2 <= population <= budget:
-        _bad_input(f"--population must be between 2 and the budget ({budget}), got {population}")
-    if resume and out is None:
-        _bad_input("--resume needs --out DIR (the folder of the calibration to continue)")
-    if out is not None and not resume and (out.exists() or out.is_symlink()):
-        _bad_input(f"{out} already exists; refusing to overwrite it (add --resume to continue "
-                   "that calibration, or choose a new --out)")
-    if out is not None and not resume:
-        check_out(out)  # before any work: an unusable --out fails at once
+        bad_input(f"--population must be between 2 and the budget ({budget}), got {population}")
+    check_resume_needs_out(resume, out, "calibration")
+    check_new_out(out, resume, "calibration")
     try:
         import pyabc  # noqa: F401
     except ImportError:
-        _bad_input("triplewin calibrate needs pyabc: pip install 'triplewin[calibrate]'")
+        bad_input("triplewin calibrate needs pyabc: pip install 'triplewin[calibrate]'")
     n_workers = 1 if executor == "serial" else (workers or os.cpu_count() or 1)
     if executor == "process" and n_workers > 1:
         from sim.experiments import workers as workers_m
 
         workers_m.prestart()
-    scenario, path = _load(scenario_file, seed=seed)
-    out = out or _fresh("calibration")
+    scenario, path = load_or_exit(scenario_file, seed=seed)
+    out = out or new_results_folder("calibration")
 
-    from sim.analysis.calibration import CalibrationError, calibrate as run_calibration
+    from sim.analysis.calibration import CalibrationError
+    from sim.analysis.calibration import calibrate as run_calibration
 
-    err = _console(stderr=True)
+    err = console(stderr=True)
     err.print(f"ABC calibration of {scenario.name}: budget {budget} runs, {executor} executor, "
               f"{n_workers} worker{'s' if n_workers != 1 else ''} -> {out}", markup=False)
-    bar = _bar(err, quiet)
+    bar = step_bar(err, quiet)
     task = None
     if bar is not None:
         bar.start()
@@ -128,22 +95,11 @@ def calibrate(
         if bar is not None:
             bar.update(task, completed=done, total=total, description=what)
 
-    try:
+    with guarded(bar, (CalibrationError,), f"interrupted; continue with: triplewin calibrate "
+                 f"{scenario_file} --budget {budget} --out {out} --resume"):
         res = run_calibration(scenario, out, budget=budget, population=population, seed=seed,
                               executor=executor, workers=n_workers, scheduler=scheduler,
                               resume=resume, plots=not no_plots, source=path, progress=progress)
-    except CalibrationError as e:
-        if bar is not None:
-            bar.stop()
-        _bad_input(str(e))
-    except KeyboardInterrupt:
-        if bar is not None:
-            bar.stop()
-        typer.echo(f"interrupted; continue with: triplewin calibrate {scenario_file} --budget "
-                   f"{budget} --out {out} --resume", err=True)
-        raise typer.Exit(130) from None
-    if bar is not None:
-        bar.stop()
     _print_calibration(res.manifest)
     typer.echo(f"Ensemble: {res.ensemble} ({res.manifest['ensemble_rows']} parameter sets, "
                f"{res.runs} runs in {res.generations} generations; stopped by the "
@@ -160,7 +116,7 @@ def _print_calibration(man: dict[str, Any]) -> None:
         po = p["posterior"]
         t.add_row(name, ", ".join(p["patterns"]), f"{p['prior'][0]:g} to {p['prior'][1]:g}",
                   f"{p['default']:g}", f"{po['median']:.3g}", f"{po['p5']:.3g} to {po['p95']:.3g}")
-    _console().print(t)
+    console().print(t)
     f = Table(title="Fit to the calibration patterns (last generation, weighted)",
               title_justify="left")
     for col in ("pattern", "target", "tolerance", "ensemble mean", "within"):
@@ -168,7 +124,7 @@ def _print_calibration(man: dict[str, Any]) -> None:
     for k, v in man["pattern_fit"].items():
         f.add_row(k, f"{v['target']:g}", f"{v['tolerance']:g}", f"{v['weighted_mean']:.3g}",
                   f"{v['within_tolerance']:.0%}")
-    _console().print(f)
+    console().print(f)
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,25 +168,25 @@ def validate_history(
     from sim.experiments import workers as workers_m
 
     n_workers = workers_m.start(workers)
-    scenario, _ = _load(scenario_file, seed=seed)
+    scenario, _ = load_or_exit(scenario_file, seed=seed)
     if out is not None:
         check_out(out)  # before any work: an unusable --out fails at once
     if verdicts and ensemble is None:
-        _bad_input("--verdicts needs --ensemble FILE")
+        bad_input("--verdicts needs --ensemble FILE")
     from sim.analysis.calibration import EnsembleError, read_ensemble
 
     if ensemble is not None:
         try:
             read_ensemble(ensemble)
         except EnsembleError as e:
-            _bad_input(str(e))
+            bad_input(str(e))
     pairs = []
     for v in verdicts or []:
         a, sep, b = v.partition(":")
         if not sep or not a or not b:
-            _bad_input(f"--verdicts {v!r}: expected A.yaml:B.yaml")
-        pairs.append((_load(a)[0], _load(b)[0]))
-    out = out or _fresh("validation")
+            bad_input(f"--verdicts {v!r}: expected A.yaml:B.yaml")
+        pairs.append((load_or_exit(a)[0], load_or_exit(b)[0]))
+    out = out or new_results_folder("validation")
 
     from sim.analysis.validation import (
         ensemble_verdicts,
@@ -239,11 +195,11 @@ def validate_history(
         write_report,
     )
 
-    err = _console(stderr=True)
+    err = console(stderr=True)
     if ensemble is None:
         err.print("No ensemble given: running the scenario's own (uncalibrated) values.",
                   markup=False)
-    bar = _bar(err, json_out)
+    bar = step_bar(err, json_out)
     task = None
     if bar is not None:
         bar.start()
@@ -288,7 +244,7 @@ def validate_history(
         table.add_row(r["name"], "fit" if r["role"] == "calibration" else "held out", r["kind"],
                       f"{_n(r['target'])} +- {_n(r['tolerance'])}", med, f"{r['coverage']:.0%}",
                       "[green]holds[/]" if r["holds"] else "[red]FAILS[/]")
-    _console().print(table)
+    console().print(table)
     s = data["summary"]
     typer.echo(f"Held-out patterns: {s['validation']['holds']} of {s['validation']['of']} hold "
                f"(coverage >= {data['hold_level']:.0%}); calibration patterns: "

@@ -3,7 +3,8 @@
 ``sim.cli`` registers them with :func:`register`. Heavy imports (the model, matplotlib,
 Starlette, uvicorn) happen inside the commands, so ``triplewin --help`` stays fast.
 Exit status: 0 on success, 2 for bad input (a missing or unreadable results folder, a bad
-scenario file, a port in use), 1 for anything unexpected (``sim.cli.main`` turns it into one line).
+scenario file, a port in use), 1 for anything unexpected (:func:`sim.cli.main` turns it into one
+line).
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli_common import EXIT_BAD_INPUT, check_out, free_name
-from sim.cli_common import bad_input as _bad_input
+from sim.cli.common import bad_input, check_out, free_name, problems_exit
 
 
 def _scenarios_dir(scenario: Path | None) -> Path | None:
@@ -63,29 +63,27 @@ def app_command(
         try:
             load_scenario(scenario)
         except ScenarioError as e:
-            for p in e.problems:
-                typer.echo(str(p), err=True)
-            raise typer.Exit(EXIT_BAD_INPUT) from None
+            problems_exit(e.problems)
     if not 0 < port < 65536:
-        _bad_input(f"port {port} is out of range (1 to 65535)")
+        bad_input(f"port {port} is out of range (1 to 65535)")
     if class_ and not (1 <= rounds <= 50 and 1 <= round_years <= 10
                        and rounds * round_years * 4 <= 400):
-        _bad_input(f"--rounds {rounds} x --round-years {round_years} is out of range (1 to 50 "
-                   "rounds of 1 to 10 years, at most 100 years in all)")
+        bad_input(f"--rounds {rounds} x --round-years {round_years} is out of range (1 to 50 "
+                  "rounds of 1 to 10 years, at most 100 years in all)")
     try:  # a clear message rather than uvicorn's when the port is taken
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((host, port))
     except OSError as e:
-        _bad_input(f"cannot serve on {host}:{port} ({e.strerror or e}); try --port")
+        bad_input(f"cannot serve on {host}:{port} ({e.strerror or e}); try --port")
 
     try:
         import uvicorn
 
         from sim.app.server import Classroom, create_app
     except ImportError as e:
-        _bad_input(f"the classroom page needs the 'app' extra ({e.name} is missing): "
-                   "pip install -e '.[app]'")
+        bad_input(f"the classroom page needs the 'app' extra ({e.name} is missing): "
+                  "pip install -e '.[app]'")
     folder = _scenarios_dir(scenario)
     game = None
     try:
@@ -94,7 +92,7 @@ def app_command(
         application = create_app(folder, scenario, host=host,
                                  allow_hosts=tuple(allow_host or ()), game=game)
     except LiveError as e:
-        _bad_input(str(e))
+        bad_input(str(e))
 
     shown = f"[{host}]" if ":" in host else host
     if game is not None:
@@ -119,8 +117,8 @@ def _class_game(room, reference: str, rounds: int, round_years: int):
 
     ref_entry = next((e for e in room.library if e.name == reference and e.error is None), None)
     if ref_entry is None:
-        _bad_input(f"no valid scenario named {reference!r} for the class game's reference "
-                   f"(scenarios: {', '.join(e.name for e in room.library if not e.error)})")
+        bad_input(f"no valid scenario named {reference!r} for the class game's reference "
+                  f"(scenarios: {', '.join(e.name for e in room.library if not e.error)})")
     start = room.entry(room.default_key)
     return GameSession(room.scenario(start.key), room.reference({"scenario": ref_entry.key}),
                        seed=start.seed, rounds=rounds, round_quarters=4 * round_years)
@@ -137,10 +135,28 @@ def _network_address(host: str) -> str:
     return ipv4[0] if ipv4 else "THIS-COMPUTER"
 
 
+def _new_output(results_dir: Path, out: Path | None, default: str) -> Path:
+    """Where ``plot`` or ``report`` writes: ``out``, else a free ``RESULTS_DIR/DEFAULT``
+    (``-2``, ``-3``... when taken); exit 2 when ``out`` cannot be created or ``results_dir`` is
+    not a results folder, before any work."""
+    from sim.plotting.data import ResultsError, kind
+
+    if out is not None:
+        check_out(out)
+    try:
+        kind(results_dir)
+    except ResultsError as e:
+        bad_input(str(e))
+    return check_out(out if out is not None else free_name(results_dir / default))
+
+
+#: The ``RESULTS_DIR`` argument of ``plot`` and ``report``.
+ResultsDir = Annotated[Path, typer.Argument(metavar="RESULTS_DIR", help="A folder written by "
+                                            "'triplewin run' or 'triplewin compare'.")]
+
+
 def plot(
-    results_dir: Annotated[Path, typer.Argument(metavar="RESULTS_DIR",
-                                                help="A folder written by 'triplewin run' or "
-                                                "'triplewin compare'.")],
+    results_dir: ResultsDir,
     out: Annotated[Path | None, typer.Option(help="New folder for the figures (must not exist; "
                                              "default: RESULTS_DIR/figures, or figures-2, "
                                              "figures-3... when taken).")] = None,
@@ -148,23 +164,17 @@ def plot(
     """Draw slide-ready figures (PNG at 200 dpi and SVG) from a results folder's files."""
     import shutil
 
-    from sim.plotting.data import ResultsError, kind
+    from sim.plotting.data import ResultsError
     from sim.plotting.figures import plot_folder
     from sim.safeio import atomic_dir, commit_dir
 
-    if out is not None:
-        check_out(out)
-    try:
-        kind(results_dir)
-    except ResultsError as e:
-        _bad_input(str(e))
-    out = check_out(out if out is not None else free_name(results_dir / "figures"))
+    out = _new_output(results_dir, out, "figures")
     tmp = atomic_dir(out)  # drawn beside, renamed into place: complete or absent
     try:
         paths = plot_folder(results_dir, tmp)
     except ResultsError as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        _bad_input(str(e))
+        bad_input(str(e))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -177,28 +187,20 @@ def plot(
 
 
 def report(
-    results_dir: Annotated[Path, typer.Argument(metavar="RESULTS_DIR",
-                                                help="A folder written by 'triplewin run' or "
-                                                "'triplewin compare'.")],
+    results_dir: ResultsDir,
     out: Annotated[Path | None, typer.Option(help="New HTML file to write (must not exist; "
                                              "default: RESULTS_DIR/report.html, or report-2.html, "
                                              "report-3.html... when taken).")] = None,
 ) -> None:
     """Write one self-contained, printable HTML report: description, verdict, tables, figures."""
-    from sim.plotting.data import ResultsError, kind
+    from sim.plotting.data import ResultsError
     from sim.report import write_report
 
-    if out is not None:
-        check_out(out)
-    try:
-        kind(results_dir)
-    except ResultsError as e:
-        _bad_input(str(e))
-    out = check_out(out if out is not None else free_name(results_dir / "report.html"))
+    out = _new_output(results_dir, out, "report.html")
     try:
         path = write_report(results_dir, out)
     except ResultsError as e:
-        _bad_input(str(e))
+        bad_input(str(e))
     typer.echo(f"Report: {path}")
 
 

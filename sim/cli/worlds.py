@@ -9,18 +9,21 @@ input (nothing written), 1 when runs failed or on an unexpected failure, 130 whe
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
 
-EXIT_BAD_INPUT = 2
-EXIT_FAILURE = 1
-EXIT_INTERRUPTED = 130
-
-
-def _bad_input(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
+from sim.cli.common import (
+    EXIT_FAILURE,
+    bad_input,
+    check_executor,
+    check_resume_needs_out,
+    console,
+    guarded,
+    progress_bar,
+    progress_callbacks,
+    where_text,
+)
 
 
 def check_options(worlds: int | None, *, ensemble: str | None, uncertain: list[str] | None,
@@ -34,22 +37,16 @@ def check_options(worlds: int | None, *, ensemble: str | None, uncertain: list[s
                                      ("--resume", resume), ("--scheduler", scheduler),
                                      ("--scheduler-file", scheduler_file)) if v]
         if used:
-            _bad_input(f"{', '.join(used)} need --worlds N (the verdict across N worlds)")
+            bad_input(f"{', '.join(used)} need --worlds N (the verdict across N worlds)")
         if executor != "process":
-            _bad_input("--executor needs --worlds N (a plain comparison runs on --workers)")
+            bad_input("--executor needs --worlds N (a plain comparison runs on --workers)")
         return
     if worlds < 2:
-        _bad_input(f"--worlds must be at least 2, got {worlds}: a verdict across worlds needs "
-                   "two or more worlds (leave --worlds out for the comparison in the "
-                   "scenarios' own world)")
-    if executor not in EXECUTORS:
-        _bad_input(f"unknown executor {executor!r} (allowed: {', '.join(EXECUTORS)})")
-    if (scheduler or scheduler_file) and executor != "dask":
-        _bad_input("--scheduler and --scheduler-file need --executor dask")
-    if scheduler and scheduler_file:
-        _bad_input("give --scheduler or --scheduler-file, not both")
-    if resume and out is None:
-        _bad_input("--resume needs --out DIR (the folder of the comparison to continue)")
+        bad_input(f"--worlds must be at least 2, got {worlds}: a verdict across worlds needs "
+                  "two or more worlds (leave --worlds out for the comparison in the "
+                  "scenarios' own world)")
+    check_executor(executor, EXECUTORS, scheduler, scheduler_file)
+    check_resume_needs_out(resume, out, "comparison")
 
 
 def split_names(items: list[str] | None) -> list[str] | None:
@@ -65,50 +62,38 @@ def compare_worlds(sa: Any, sb: Any, a_file: str, b_file: str, *, worlds: int,
                    scheduler: str | None, scheduler_file: str | None, resume: bool,
                    out: Path, plots: bool, quiet: bool) -> None:
     """Run the worlds experiment and print the robust verdict."""
-    from sim.cli_sweep import _console, _progress, _progress_callbacks
     from sim.experiments import worlds as W
 
     try:
         plan = W.plan_worlds(sa, sb, worlds, seed=seed, replications=replications,
                              uncertain=split_names(uncertain), ensemble=ensemble)
     except W.WorldsError as e:
-        _bad_input(str(e))
+        bad_input(str(e))
     work = W.work_dir(out)
     if work.exists() and not resume:
-        _bad_input(f"{out} has an unfinished run ({work}); add --resume to continue it, or "
-                   "choose a new --out")
-    err = _console(stderr=True)
+        bad_input(f"{out} has an unfinished run ({work}); add --resume to continue it, or "
+                  "choose a new --out")
+    err = console(stderr=True)
     n_workers = 1 if executor == "serial" else workers
-    where = ("1 process" if executor == "serial" else
-             f"dask at {scheduler or scheduler_file}" if scheduler or scheduler_file else
-             f"{n_workers} {'local dask workers' if executor == 'dask' else 'worker processes'}")
+    where = where_text(executor, n_workers, scheduler, scheduler_file)
     what = "drawn from the ensemble " + str(ensemble) if ensemble else \
         f"Latin hypercube over {len(plan.dims)} uncertainties and constants"
     err.print(f"{sb.name} vs {sa.name} in {plan.n_worlds} worlds ({what}) + the scenarios' own "
               f"world, {plan.replications} paired replications each = {plan.n_runs:,} runs of "
               f"{plan.steps} steps; {executor} executor, {where} -> {out}", markup=False)
-    bar, task = _progress(err, quiet)
-    on_start, progress = _progress_callbacks(err, bar, task)
+    bar, task = progress_bar(err, quiet)
+    on_start, progress = progress_callbacks(err, bar, task)
 
     from sim.experiments.sweep import SweepRefused
 
-    try:
+    with guarded(bar, (W.WorldsError, SweepRefused, FileExistsError),
+                 f"interrupted; finished worlds are on disk in {work}. Continue with the same "
+                 f"command and --out {out} --resume"):
         rob, comp, final = W.robust_compare(
             sa, sb, worlds, out=out, plan=plan, executor=executor, workers=n_workers,
             scheduler=scheduler, scheduler_file=scheduler_file, resume=resume,
             progress=progress, on_start=on_start, plots=plots,
             sources=(Path(a_file), Path(b_file)))
-    except (W.WorldsError, SweepRefused, FileExistsError) as e:
-        _bad_input(str(e))
-    except KeyboardInterrupt:
-        if bar is not None:
-            bar.stop()
-        typer.echo(f"interrupted; finished worlds are on disk in {work}. Continue with the same "
-                   f"command and --out {out} --resume", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    finally:
-        if bar is not None:
-            bar.stop()
     print_robustness(rob, comp)
     typer.echo(f"Results: {final}  (robustness.json, worlds.csv, comparison.json, figures/)")
     failed = int(rob.table["pairs"].lt(plan.replications).sum())
@@ -122,10 +107,9 @@ def print_robustness(rob: Any, comp: Any) -> None:
     """The robust verdict as a table a student can read, then the own world's verdict."""
     from rich.table import Table
 
-    from sim.cli_sweep import _console
     from sim.experiments.worlds import GROUPS, _pct
 
-    console = _console()
+    con = console()
     boxes = {b["outcome"]: b for b in rob.failure_boxes[::-1]}  # first box of each outcome
     table = Table(title=f"Verdict across {rob.counted} worlds ({rob.plan.b.name} minus "
                   f"{rob.plan.a.name}, {rob.plan.replications} paired replications each)",
@@ -143,17 +127,17 @@ def print_robustness(rob: Any, comp: Any) -> None:
         table.add_row("Triple win" if v == "triple_win" else v.capitalize(),
                       f"{_pct(rob.share[v])} ({_pct(lo)}-{_pct(hi)})",
                       "-" if own is None else "yes" if own else "no", where)
-    console.print(table)
-    console.print(rob.headline() + ".", markup=False)
+    con.print(table)
+    con.print(rob.headline() + ".", markup=False)
     losing = [f"{g} in {w['worlds_losing']} (worst {w['delta']:.1f} USD bn, world {w['world']})"
               for g, w in rob.worst.items() if w["worlds_losing"]]
     if losing:
-        console.print("Worlds where a group loses outright (95% CI below zero): "
+        con.print("Worlds where a group loses outright (95% CI below zero): "
                       + "; ".join(losing) + ".", markup=False)
     if rob.plan.held:
         held = ", ".join(f"{k} ({v})" for k, v in rob.plan.held.items()
                          if v != "not named by --uncertain")
         if held:
-            console.print(f"Held at the scenarios' values: {held}.", markup=False)
+            con.print(f"Held at the scenarios' values: {held}.", markup=False)
     for note in rob.notes:
-        console.print(f"note: {note}", markup=False)
+        con.print(f"note: {note}", markup=False)
