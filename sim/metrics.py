@@ -12,19 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .groups import GAINS, GROUPS
 from .mechanisms.local import JOBS_LOCAL
 from .mechanisms.environment import OVERCAPACITY_MASK as _OVER
 from .scenario.params import constant
 
 if TYPE_CHECKING:
     from .model import TripleWinModel
-
-Group = Literal["china", "developed", "developing", "gain", "mechanism"]
-
 
 @dataclass(frozen=True)
 class Metric:
@@ -34,7 +32,8 @@ class Metric:
     label: str
     unit: str
     meaning: str
-    group: Group
+    #: Its group, a key of :data:`sim.groups.METRIC_GROUPS`.
+    group: str
     higher_is_better: bool | None = None
 
 
@@ -217,20 +216,27 @@ GAIN_PARTS: tuple[tuple[str, str, str, str], ...] = (
      "Half the joint funds' interest income minus half their loan write-offs and half the "
      "distress losses they absorb."),
 )
-_UNITS = {"gain_developed": "developed countries", "gain_developing": "developing countries",
-          "gain_china": "China"}
-_DECL += [Metric(f"{g}_{part}", f"Gain part, {_UNITS[g]}: {label}", "USD bn, cumulative",
+_OF_GAIN = {g.gain: g.in_sentence for g in GROUPS}
+_DECL += [Metric(f"{g}_{part}", f"Gain part, {_OF_GAIN[g]}: {label}", "USD bn, cumulative",
                  f"Part of {g}. {meaning}", "gain") for g, part, label, meaning in GAIN_PARTS]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _DECL}
 
-#: The metrics a summary shows first (all of them are in summary.json and timeseries.csv).
-HEADLINE: tuple[str, ...] = (
+#: The key metrics, by group: what every summary shows beside the gains (the run and compare
+#: tables in the terminal and the report, the key-differences figure). For each group, what its
+#: gain is made of and what the article argues about: China's technology, contracts, markups,
+#: profit, its reach into developed markets and its idle capacity; developed countries' profit,
+#: licensing, third-party revenue, barrier, the Chinese share of their market and local jobs;
+#: developing countries' infrastructure, price per quality, quality, defaults and jobs. Every
+#: metric is in summary.json, timeseries.csv and comparison.json.
+KEY_METRICS: tuple[str, ...] = (
     "cn_tech_level", "cn_contract_share", "cn_markup", "cn_overseas_profit", "cn_developed_share",
-    "cn_utilization", "dv_profit", "dv_licensing", "dv_barrier", "dv_local_jobs",
-    "dg_infrastructure", "dg_price_per_quality", "dg_default_rate", "dg_jobs",
-    "gain_developed", "gain_developing", "gain_china",
+    "cn_utilization", "dv_profit", "dv_licensing", "dv_third_party_revenue", "dv_barrier",
+    "dv_cn_share", "dv_local_jobs", "dg_infrastructure", "dg_price_per_quality", "dg_quality",
+    "dg_default_rate", "dg_jobs",
 )
+#: The metrics a run's summary shows: the key metrics and the three gains.
+HEADLINE: tuple[str, ...] = (*KEY_METRICS, *GAINS)
 
 #: Value of idle overcapacity put to work, per USD bn of such work (avoided losses).
 IDLE_VALUE = constant("idle_value")
@@ -300,7 +306,7 @@ def gains(m: TripleWinModel) -> dict[str, float]:
     """The three welfare indices of the verdict (cumulative, USD bn), each the sum of its parts
     (:func:`gain_parts`, in the order of :data:`GAIN_PARTS`), followed by the parts."""
     parts = gain_parts(m)
-    out = {g: 0.0 for g in _UNITS}
+    out = {g: 0.0 for g in GAINS}
     for g, part, _label, _meaning in GAIN_PARTS:
         out[g] += parts[f"{g}_{part}"]
     out.update(parts)

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .groups import METRIC_GROUPS
 from .metrics import METRICS, Metric
 from .scenario.params import CONSTANTS, LEVERS, POPULATION, RUN, UNCERTAINTIES, Param
 
@@ -111,10 +112,8 @@ def parameter_tables(level: int = 3) -> str:
 
 
 def _group_order() -> dict[str, str]:
-    """Metric groups in display order with their titles (the CLI's order, one source)."""
-    from .cli.explain import GROUP_TITLES
-
-    return dict(GROUP_TITLES)
+    """Metric groups in display order with their short titles (:mod:`sim.groups`)."""
+    return {k: g.short for k, g in METRIC_GROUPS.items()}
 
 
 def metric_table(level: int = 3) -> str:

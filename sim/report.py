@@ -16,18 +16,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .metrics import HEADLINE, METRICS
+from .groups import GROUPS as VERDICT_GROUPS
+from .groups import METRIC_GROUPS
+from .metrics import HEADLINE, KEY_METRICS, METRICS
 from .plotting import findings, style
 from .plotting.data import GROUPS, CompareData, RunData, load, quarter_label
 from .plotting.figures import FIGURE_NOTES
-from .plotting.palette import GROUP_COLOURS, GROUP_TITLES
+from .plotting.palette import GROUP_COLOURS, VERDICT_COLOURS
 from .scenario.params import LEVERS, UNCERTAINTIES
-
-#: Metrics in the comparison table of a report (all of them are in comparison.json).
-COMPARE_TABLE = ("cn_tech_level", "cn_contract_share", "cn_markup", "cn_overseas_profit",
-                 "cn_developed_share", "dv_profit", "dv_licensing", "dv_third_party_revenue",
-                 "dv_barrier", "dv_cn_share", "dg_infrastructure", "dg_price_per_quality",
-                 "dg_quality", "dg_default_rate", "dg_jobs")
 
 CSS = """
 :root { --ink: #1b1b1b; --muted: #555; --line: #d8d8d8; --win: %(win)s; --loss: %(loss)s; }
@@ -185,11 +181,11 @@ def _run_body(r: RunData) -> str:
                      f"<td>{findings.fmt_number(s['ci_low'])} to "
                      f"{findings.fmt_number(s['ci_high'])}</td></tr>")
     headline = []
-    for group in ("china", "developed", "developing"):
+    for group in (g for g in METRIC_GROUPS if g in {v.key for v in VERDICT_GROUPS}):
         rows = [row for row in findings.summary_rows(r, [m for m in HEADLINE
                                                          if METRICS[m].group == group])]
         for i, row in enumerate(rows):
-            first = f"{_swatch(group)}{_e(GROUP_TITLES[group])}" if i == 0 else ""
+            first = f"{_swatch(group)}{_e(METRIC_GROUPS[group].title)}" if i == 0 else ""
             headline.append(f"<tr><td class='text'>{first}</td><td class='text'>"
                             f"{_e(row['label'])}</td><td class='text'>{_e(row['unit'])}</td>"
                             f"<td>{_e(row['mean'])}</td><td>{_e(row['ci'])}</td></tr>")
@@ -234,7 +230,7 @@ def _compare_body(c: CompareData) -> str:
                     f"{findings.fmt_number(d['ci_high'])}</td>"
                     f"<td class='{cls}'>{findings.OUTCOME_WORDS[cls]}</td></tr>")
     table = []
-    for m in COMPARE_TABLE:
+    for m in KEY_METRICS:
         d = c.metrics.get(m)
         if d is None:
             continue
@@ -303,8 +299,7 @@ def _robust_section(rob: dict[str, Any], folder: Path | None) -> str:
         return "&ndash;" if x is None else f"{100 * float(x):.0f}%"
 
     rows = []
-    for key, title in (("developed", "Developed"), ("developing", "Developing"),
-                       ("china", "China"), ("triple_win", "Triple win")):
+    for key, title in (*((g.key, g.short) for g in VERDICT_GROUPS), ("triple_win", "Triple win")):
         lo, hi = (ci.get(key) or [None, None])[:2]
         b = boxes.get(key)
         where = (f"{_e(b['text'])} ({b['failing_in_box']} of {b['worlds_in_box']} worlds there "
@@ -361,7 +356,7 @@ def render_report(data: RunData | CompareData, robust: dict[str, Any] | None = N
     else:
         title = f"{data.name}: triplewin report"
         body = _run_body(data)
-    css = CSS % {"win": GROUP_COLOURS["developing"], "loss": GROUP_COLOURS["china"]}
+    css = CSS % {"win": VERDICT_COLOURS["win"], "loss": VERDICT_COLOURS["loss"]}
     return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{_e(title)}</title>\n<style>{css}</style>\n</head>\n<body>\n{body}\n"

@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from ..groups import BY_KEY
 from ..scenario.params import LEVERS, START_YEAR
 from ..scenario.schema import Scenario, value_at
 from .live import GAINS, LiveError, LiveRun, Reference, check_lever
@@ -43,8 +44,8 @@ GROUP_LEVERS: dict[str, tuple[str, ...]] = {
     "developed": ("bit_coverage", "third_party_cooperation", "joint_fund"),
     "developing": ("local_content", "lending_discipline"),
 }
-GROUP_NAMES = {"china": "China", "developed": "Developed countries",
-               "developing": "Developing countries"}
+#: Each group's name as the game shows it.
+GROUP_NAMES = {k: BY_KEY[k].title for k in GROUP_LEVERS}
 #: Join codes use letters and digits that cannot be mistaken for each other when read aloud.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6

@@ -25,8 +25,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..groups import GROUPS as VERDICT_GROUPS
 from ..metrics import METRICS
-from ..plotting.palette import GROUP_TITLES, colour_of, palette_json
+from ..plotting.palette import colour_of, palette_json
 from ..scenario.params import LEVERS, START_YEAR, WORLD
 from ..scenario.schema import Scenario, value_at
 
@@ -41,7 +42,7 @@ CHARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("barrier", "Entry barrier in developed hosts", ("dv_barrier",)),
     ("default", "Default rate in developing hosts", ("dg_default_rate",)),
 )
-GAINS = {"developed": "gain_developed", "developing": "gain_developing", "china": "gain_china"}
+GAINS = {g.key: g.gain for g in VERDICT_GROUPS}
 #: Smallest y span of a chart, by unit, so early quarters' wiggles do not fill it.
 MIN_SPAN = {"share 0-1": 0.05, "index 0-1": 0.04, "USD bn": 10.0}
 #: Words shown in capitals in slider labels.
@@ -83,8 +84,8 @@ def page_config() -> dict[str, Any]:
                        for n in names],
         })
     return {"levers": levers, "charts": charts, "metrics": metrics, "palette": palette_json(),
-            "groups": [{"key": k, "metric": g, "title": GROUP_TITLES[k],
-                        "short": GROUP_TITLES[k].split()[0]} for k, g in GAINS.items()],
+            "groups": [{"key": g.key, "metric": g.gain, "title": g.title, "short": g.short}
+                       for g in VERDICT_GROUPS],
             "start_year": START_YEAR, "max_replications": MAX_VERDICT_REPLICATIONS}
 
 
@@ -95,8 +96,7 @@ def lever_label(name: str) -> str:
 
 
 def _series_label(metric: str) -> str:
-    short = {"gain_developed": "Developed", "gain_developing": "Developing",
-             "gain_china": "China", "cn_contract_share": "all contracts",
+    short = {**{g.gain: g.short for g in VERDICT_GROUPS}, "cn_contract_share": "all contracts",
              "dv_cn_share": "in developed hosts"}
     return short.get(metric, METRICS[metric].label)
 

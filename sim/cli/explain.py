@@ -8,19 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from sim.cli.common import EXIT_BAD_INPUT, bad_input, console, first_sentence, say_problems
-
-#: Display order and titles of metric groups (``sim.metrics.Metric.group``).
-GROUP_TITLES = {"china": "China", "developed": "Developed", "developing": "Developing",
-                "gain": "Welfare", "mechanism": "Mechanism"}
-
-
-def _group_key(group: str) -> tuple[int, str]:
-    order = list(GROUP_TITLES)
-    return (order.index(group) if group in order else len(order), group)
-
-
-def _group_title(group: str) -> str:
-    return GROUP_TITLES.get(group, group.capitalize())
+from sim.groups import group_order, short_title
 
 
 def validate(
@@ -99,8 +87,8 @@ def explain(
                  ("Population (world:)", list(POPULATION)),
                  ("Run settings (run:)", list(RUN))]
         groups: dict[str, list[str]] = {}
-        for m in sorted(metrics.values(), key=lambda m: _group_key(m.group)):
-            groups.setdefault(_group_title(m.group), []).append(m.name)
+        for m in sorted(metrics.values(), key=lambda m: group_order(m.group)):
+            groups.setdefault(short_title(m.group), []).append(m.name)
         index += [(f"Metrics: {g}", names) for g, names in groups.items()]
         for title, names in index:
             con.print(f"[bold]{escape(title)}[/] ({len(names)})")
@@ -131,8 +119,8 @@ def explain(
         table.add_column("group", no_wrap=True)
         table.add_column("unit")
         table.add_column("meaning", ratio=1)
-        for m in sorted(metrics.values(), key=lambda m: _group_key(m.group)):
-            table.add_row(m.name, escape(_group_title(m.group)), escape(m.unit),
+        for m in sorted(metrics.values(), key=lambda m: group_order(m.group)):
+            table.add_row(m.name, escape(short_title(m.group)), escape(m.unit),
                           escape(first_sentence(m.meaning)))
         con.print(table)
         con.print("* also takes a schedule {step: value}, e.g. {0: 0.2, 2018Q1: 0.8}: a step "
@@ -161,7 +149,7 @@ def explain(
     elif key in metrics:
         m = metrics[key]
         rows = [("name", m.name), ("kind", "metric"), ("label", m.label),
-                ("group", _group_title(m.group)),
+                ("group", short_title(m.group)),
                 ("meaning", m.meaning), ("unit", m.unit)]
     else:
         close = difflib.get_close_matches(key, [*ALL, *metrics], n=3, cutoff=0.5)

@@ -20,7 +20,7 @@ from sim.cli.common import (
     refuse_overwrite,
     say_notes,
 )
-from sim.cli.explain import _group_key, _group_title
+from sim.groups import GROUPS, group_order, short_title
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -51,13 +51,13 @@ def _summary_table(summary: dict[str, Any], scenario_name: str) -> Table:
         m = metrics.get(name)
         return (m.group, m.label, m.unit) if m is not None else ("other", name, "")
 
-    rows = sorted(summary.items(), key=lambda kv: _group_key(info(kv[0])[0]))
+    rows = sorted(summary.items(), key=lambda kv: group_order(info(kv[0])[0]))
     last_group = None
     for name, s in rows:
         group, label, unit = info(name)
         if group != last_group and last_group is not None:
             table.add_section()
-        shown_group = _group_title(group) if group != last_group else ""
+        shown_group = short_title(group) if group != last_group else ""
         last_group = group
         ci = (f"{fmt(s.get('ci_low'))} to {fmt(s.get('ci_high'))}" if (s.get("n") or 0) >= 2
               else "undefined (n=1)")
@@ -153,28 +153,22 @@ def _verdict_table(c: Any) -> Table:
                     ("B - A", {"justify": "right"}), ("95% CI", {"justify": "right"}),
                     ("wins?", {"no_wrap": True})):
         table.add_column(col, **kw)
-    for group, title in (("developed", "Developed"), ("developing", "Developing"),
-                         ("china", "China")):
-        d = c.metrics[f"gain_{group}"]
-        win = c.verdict[group]
+    for g in GROUPS:
+        d = c.metrics[g.gain]
+        win = c.verdict[g.key]
         sure = ("yes" if win else
                 "no: loses" if d["ci_high"] < 0 else "not sure")
-        table.add_row(title, fmt(d["a"]), fmt(d["b"]), fmt(d["delta"]),
+        table.add_row(g.short, fmt(d["a"]), fmt(d["b"]), fmt(d["delta"]),
                       f"{fmt(d['ci_low'])} to {fmt(d['ci_high'])}",
                       f"[green]{sure}[/]" if win else f"[red]{sure}[/]" if d["ci_high"] < 0
                       else sure)
     return table
 
 
-#: Metrics shown beside the verdict (all are in comparison.json).
-KEY_COMPARE = ("cn_tech_level", "cn_contract_share", "cn_markup", "cn_overseas_profit",
-               "cn_developed_share", "dv_profit", "dv_licensing", "dv_barrier",
-               "dg_infrastructure", "dg_price_per_quality", "dg_default_rate")
-
-
 def _difference_table(c: Any) -> Table:
     from rich.table import Table
 
+    from sim.metrics import KEY_METRICS
     from sim.metrics import METRICS as metrics
 
     table = Table(title="Key metrics at the final step (all metrics in comparison.json)",
@@ -183,7 +177,7 @@ def _difference_table(c: Any) -> Table:
                   caption_justify="left")
     for col in ("metric", "A", "B", "B - A", "95% CI", "*"):
         table.add_column(col, justify="left" if col == "metric" else "right")
-    for name in KEY_COMPARE:
+    for name in KEY_METRICS:
         d = c.metrics[name]
         sig = "*" if d["ci_low"] > 0 or d["ci_high"] < 0 else ""
         table.add_row(f"{metrics[name].label} ({metrics[name].unit})", fmt(d["a"]), fmt(d["b"]),
@@ -295,7 +289,7 @@ def compare(
         con.print(f"[bold green]Triple win:[/] all three groups gain in {sb.name} compared "
                       f"with {sa.name} (each 95% CI above zero).")
     else:
-        winners = [g for g in ("developed", "developing", "china") if v[g]]
+        winners = [g.key for g in GROUPS if v[g.key]]
         con.print(f"[bold]No triple win.[/] Groups that gain with confidence: "
                       f"{', '.join(winners) if winners else 'none'}.")
     con.print(_difference_table(c))

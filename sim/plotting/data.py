@@ -22,18 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import groups
 from ..scenario.params import START_YEAR
 
 if TYPE_CHECKING:
     from ..experiments.compare import Comparison
     from ..experiments.runner import RunResults
 
-#: The three groups of the verdict, in display order, with their gain metric.
-GROUPS: tuple[tuple[str, str, str], ...] = (
-    ("developed", "gain_developed", "Developed countries"),
-    ("developing", "gain_developing", "Developing countries"),
-    ("china", "gain_china", "China"),
-)
+#: The three groups of the verdict (:data:`sim.groups.GROUPS`) as (key, gain metric, title).
+GROUPS: tuple[tuple[str, str, str], ...] = tuple((g.key, g.gain or "", g.title)
+                                                 for g in groups.GROUPS)
 
 
 class ResultsError(Exception):

@@ -23,30 +23,33 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..metrics import METRICS
+from ..groups import GAINS, METRIC_GROUPS
+from ..metrics import KEY_METRICS, METRICS
 from . import findings, style
-from .data import (COMPARE_FIGURES, GROUPS, RUN_FIGURES, CompareData, RunData, load,
-                   quarter_label, years)
+from .data import (
+    COMPARE_FIGURES,
+    GROUPS,
+    RUN_FIGURES,
+    CompareData,
+    RunData,
+    load,
+    quarter_label,
+    years,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-#: Key metrics per group, shown in the per-group panels of a run (2 x 2 each).
-KEY_METRICS = {
+#: Metrics of the per-group panels of a run (2 x 2 each).
+GROUP_PANELS = {
     "china": ["cn_tech_level", "cn_contract_share", "cn_developed_share", "cn_utilization"],
     "developed": ["dv_profit", "dv_licensing", "dv_barrier", "dv_cn_share"],
     "developing": ["dg_infrastructure", "dg_price_per_quality", "dg_default_rate", "dg_jobs"],
 }
-GAINS = ["gain_developed", "gain_developing", "gain_china"]
 #: Time-series panels of a comparison (2 x 3).
 COMPARE_PANELS = ["cn_tech_level", "cn_contract_share", "dv_cn_share", "dv_barrier",
                   "dg_price_per_quality", "dg_default_rate"]
-#: Metrics in the key-differences chart of a comparison.
-KEY_DIFFERENCES = ["cn_tech_level", "cn_contract_share", "cn_markup", "cn_overseas_profit",
-                   "cn_developed_share", "dv_profit", "dv_licensing", "dv_third_party_revenue",
-                   "dv_barrier", "dg_infrastructure", "dg_price_per_quality", "dg_quality",
-                   "dg_default_rate", "dg_jobs"]
 
 #: How to read each figure (captions in the report and the notebook).
 FIGURE_NOTES = {
@@ -252,7 +255,7 @@ def fig_group_panels(r: RunData, group: str) -> Figure:
     q = r.last_quarter
     colour = style.GROUP_COLOURS[group]
     phrases = []
-    for ax, metric in zip(axes.ravel(), KEY_METRICS[group], strict=True):
+    for ax, metric in zip(axes.ravel(), GROUP_PANELS[group], strict=True):
         _band(ax, x, r.series[metric], colour)
         label = METRICS[metric].label
         phrase = findings.trend_phrase(metric, r.series[metric].mean(axis=0), q)
@@ -260,8 +263,8 @@ def fig_group_panels(r: RunData, group: str) -> Figure:
         ax.set_title(_two_lines(label, phrase, 44), fontsize=16)
         _format_axis(ax, metric, x)
         _from_zero(ax)
-    label, phrase = phrases[_biggest_move(r, KEY_METRICS[group])]
-    _suptitle(fig, f"{style.GROUP_TITLES[group]} in {r.name}: {_in_sentence(label)} {phrase}")
+    label, phrase = phrases[_biggest_move(r, GROUP_PANELS[group])]
+    _suptitle(fig, f"{METRIC_GROUPS[group].title} in {r.name}: {_in_sentence(label)} {phrase}")
     fig.supxlabel(BAND_NOTE.format(n=r.replications), x=0.99, ha="right", fontsize=13,
                   color="#444444")
     return fig
@@ -272,7 +275,7 @@ def _run_makers(r: RunData) -> dict[str, Callable[[], Figure]]:
     makers: dict[str, Callable[[], Figure]] = {
         "levels": lambda: fig_run_levels(r),
         "levels_over_time": lambda: fig_run_levels_over_time(r)}
-    for group in KEY_METRICS:
+    for group in GROUP_PANELS:
         makers[f"timeseries_{group}"] = lambda group=group: fig_group_panels(r, group)
     assert tuple(makers) == RUN_FIGURES
     return makers
@@ -372,7 +375,7 @@ def fig_compare_gains(c: CompareData) -> Figure:
     axes = fig.subplots(1, 3, sharey=True)
     x = years(c.a.steps)
     parts = []
-    for ax, (_k, g, title) in zip(axes, GROUPS, strict=True):
+    for ax, (k, g, title) in zip(axes, GROUPS, strict=True):
         colour = style.GAIN_COLOURS[g]
         mean, lo, hi = paired_band(c, g)
         ax.fill_between(x, lo, hi, color=colour, alpha=0.25, linewidth=0)
@@ -384,7 +387,7 @@ def fig_compare_gains(c: CompareData) -> Figure:
         _format_axis(ax, g, x)
         ax.set_ylabel(f"{c.b.name} minus {c.a.name}, USD bn" if ax is axes[0] else "")
         word, t = ahead_from(c, g)
-        name = title if title == "China" else title.split()[0].lower()
+        name = METRIC_GROUPS[k].in_sentence.split()[0]  # "developed", "China"
         if word != "unclear" and t is not None:
             parts.append((word, name, quarter_label(t)[:4]))
             ax.axvline(x[t] - 0.25, color="#333333", linewidth=1.6, linestyle=":")
@@ -468,7 +471,7 @@ def fig_key_differences(c: CompareData) -> Figure:
     fig = style.new_figure()
     ax = fig.add_subplot()
     rows, skipped = [], []
-    for m in KEY_DIFFERENCES:
+    for m in KEY_METRICS:  # the key-differences chart
         rel = _relative(c.metrics[m])
         (rows.append((m, rel)) if rel is not None else skipped.append(m))
     counts = {"up": 0, "down": 0, "unclear": 0}

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..groups import BY_KEY
+from ..groups import GROUPS as _GROUPS
 from ..metrics import METRICS
 from .data import GROUPS, CompareData, RunData
 
@@ -158,9 +160,12 @@ def outcome(ci: dict[str, float]) -> str:
 OUTCOME_WORDS = {"win": "gains", "loss": "loses", "unclear": "not sure"}
 
 
+_IN_SENTENCE = {g.title: g.in_sentence for g in _GROUPS}
+
+
 def _lower(title: str) -> str:
     """A group's name inside a sentence: "China", "developing countries"."""
-    return title if title == "China" else title.lower()
+    return _IN_SENTENCE[title]
 
 
 def possessive(title: str) -> str:
@@ -180,7 +185,7 @@ def _gain_s(groups: list[str]) -> str:
 
 def _verb(groups: list[str], verb: str) -> str:
     """"China gains", "Developed countries gain", "China and ... gain"."""
-    return verb + "s" if groups == ["China"] else verb
+    return verb + "s" if groups == [BY_KEY["china"].title] else verb
 
 
 def compare_title(c: CompareData) -> str:

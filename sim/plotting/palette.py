@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..groups import GROUPS, METRIC_GROUPS
+
 #: The Okabe-Ito palette.
 OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
     "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
 }
-#: One colour per metric group (``sim.metrics.Metric.group``).
-GROUP_COLOURS = {"china": OKABE_ITO["vermillion"], "developed": OKABE_ITO["blue"],
-                 "developing": OKABE_ITO["green"], "gain": OKABE_ITO["purple"],
-                 "mechanism": OKABE_ITO["orange"]}
-GAIN_COLOURS = {"gain_developed": GROUP_COLOURS["developed"],
-                "gain_developing": GROUP_COLOURS["developing"],
-                "gain_china": GROUP_COLOURS["china"]}
-GROUP_TITLES = {"china": "China", "developed": "Developed countries",
-                "developing": "Developing countries", "gain": "Welfare indices"}
+#: One colour per metric group (``sim.metrics.Metric.group``), as :mod:`sim.groups` names it.
+GROUP_COLOURS = {k: OKABE_ITO[g.colour] for k, g in METRIC_GROUPS.items()}
+#: Each gain in its group's colour.
+GAIN_COLOURS = {g.gain: GROUP_COLOURS[g.key] for g in GROUPS}
 #: The reference scenario in comparisons.
 REFERENCE_COLOUR = "#6E6E6E"
 #: Verdict marks: a win, a loss, not sure.

@@ -29,14 +29,13 @@ if TYPE_CHECKING:
 from .palette import (  # noqa: E402,F401  (re-exported: one palette for figures and page)
     GAIN_COLOURS,
     GROUP_COLOURS,
-    GROUP_TITLES,
     OKABE_ITO,
     REFERENCE_COLOUR,
     VERDICT_COLOURS,
     palette_json,
 )
 
-__all__ = ["DPI", "GAIN_COLOURS", "GROUP_COLOURS", "GROUP_TITLES", "OKABE_ITO", "RC",
+__all__ = ["DPI", "GAIN_COLOURS", "GROUP_COLOURS", "OKABE_ITO", "RC",
            "REFERENCE_COLOUR", "REFERENCE_DASH", "SLIDE", "VERDICT_COLOURS", "apply", "context",
            "new_figure", "palette_json", "save"]
 
