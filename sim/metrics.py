@@ -34,21 +34,20 @@ class Metric:
     meaning: str
     #: Its group, a key of :data:`sim.groups.METRIC_GROUPS`.
     group: str
-    higher_is_better: bool | None = None
 
 
 _DECL = [
     Metric("cn_tech_level", "Chinese technology", "index 0-1",
-           "Capacity-weighted mean technology level of Chinese firms.", "china", True),
+           "Capacity-weighted mean technology level of Chinese firms.", "china"),
     Metric("cn_high_end_share", "High-end share of Chinese overseas revenue", "share 0-1",
            "Share of Chinese overseas contract revenue from high-end sectors (rail, power, "
-           "telecom, aviation) over the trailing year: position in the value chain.", "china", True),
+           "telecom, aviation) over the trailing year: position in the value chain.", "china"),
     Metric("cn_utilization", "Home utilisation, overcapacity sectors", "share 0-1",
            "Capacity utilisation at home of steel, cement and flat glass, counting overseas work "
-           "done with home capacity.", "china", True),
+           "done with home capacity.", "china"),
     Metric("cn_overseas_profit", "Chinese overseas profit", "USD bn, cumulative",
            "Cumulative overseas profit of Chinese firms after payment-distress losses and "
-           "licensing fees.", "china", True),
+           "licensing fees.", "china"),
     Metric("cn_developed_share", "Chinese investment in developed hosts", "share 0-1",
            "Share of Chinese overseas investment placed in developed hosts over the trailing year "
            "(cumulative share while no investment was made in that year).", "china"),
@@ -63,9 +62,9 @@ _DECL = [
     Metric("cn_sme_abroad", "SMEs active abroad", "share 0-1",
            "Share of Chinese SMEs taking part in tenders abroad.", "china"),
     Metric("cn_unit_cost", "Chinese unit cost", "per unit of tender value",
-           "Capacity-weighted mean unit cost of Chinese firms.", "china", False),
+           "Capacity-weighted mean unit cost of Chinese firms.", "china"),
     Metric("cn_brand", "Chinese brand", "index 0-1",
-           "Capacity-weighted mean brand of Chinese firms.", "china", True),
+           "Capacity-weighted mean brand of Chinese firms.", "china"),
     Metric("cn_dev_win_rate", "Chinese win rate in developed hosts", "share 0-1",
            "Share of developed-host tenders drawing a Chinese bid that a Chinese or Chinese-led "
            "bid wins, trailing year.", "china"),
@@ -75,7 +74,7 @@ _DECL = [
     Metric("cn_relocated_share", "Overcapacity relocated abroad", "share 0-1",
            "Share of overcapacity-sector capacity that sits in overseas parks or plants.", "china"),
     Metric("cn_distress_loss", "Chinese distress losses", "USD bn, cumulative",
-           "Cumulative losses of Chinese firms to payment distress.", "china", False),
+           "Cumulative losses of Chinese firms to payment distress.", "china"),
     Metric("cn_overseas_revenue", "Chinese overseas contract revenue", "USD bn per year",
            "Chinese work value of tenders awarded abroad over the trailing year (consortium "
            "shares included): the model's counterpart of overseas contracting revenue.", "china"),
@@ -84,14 +83,13 @@ _DECL = [
            "hosts over the trailing year, at its value.", "china"),
     Metric("dv_profit", "Developed firms' profit", "USD bn, cumulative",
            "Cumulative profit of developed firms in home and third markets, consortium shares and "
-           "licensing fees included.", "developed", True),
+           "licensing fees included.", "developed"),
     Metric("dv_licensing", "Licensing income", "USD bn, cumulative",
-           "Cumulative technology fees received by developed firms.", "developed", True),
+           "Cumulative technology fees received by developed firms.", "developed"),
     Metric("dv_third_party_revenue", "Third-market revenue", "USD bn, cumulative",
-           "Developed firms' cumulative revenue from tenders in developing hosts.", "developed",
-           True),
+           "Developed firms' cumulative revenue from tenders in developing hosts.", "developed"),
     Metric("dv_local_jobs", "Jobs at Chinese plants in developed hosts", "jobs",
-           "Jobs at Chinese subsidiaries and plants in developed hosts.", "developed", True),
+           "Jobs at Chinese subsidiaries and plants in developed hosts.", "developed"),
     Metric("dv_barrier", "Entry barrier", "index 0-1",
            "Mean entry barrier Chinese bidders face in developed hosts.", "developed"),
     Metric("dv_cn_share", "Chinese share in developed hosts", "share 0-1",
@@ -109,70 +107,68 @@ _DECL = [
            "developing"),
     Metric("dg_infrastructure", "Infrastructure delivered", "USD bn, cumulative",
            "Cumulative value of projects delivered to developing hosts (written-off parts "
-           "excluded).", "developing", True),
+           "excluded).", "developing"),
     Metric("dg_price_per_quality", "Price per quality", "price per technology unit",
            "Price paid per unit of delivered technology in developing hosts, trailing year; lower "
-           "is more affordable.", "developing", False),
+           "is more affordable.", "developing"),
     Metric("dg_price_ratio", "Price relative to budget", "price / budget",
            "Price developing hosts pay relative to the tender budget, trailing year.",
-           "developing", False),
+           "developing"),
     Metric("dg_quality", "Delivered quality", "index 0-1",
            "Technology of projects delivered to developing hosts, weighted by the price paid, "
            "trailing year.",
-           "developing", True),
+           "developing"),
     Metric("dg_default_rate", "Default rate", "share 0-1",
            "Share of developing-host project value in payment distress, cumulative.",
-           "developing", False),
+           "developing"),
     Metric("dg_distress_share", "Distress share, trailing year", "share 0-1",
            "Share of developing-host project value awarded in the trailing year that fell into "
-           "payment distress.", "developing", False),
+           "payment distress.", "developing"),
     Metric("dg_lending", "Chinese project lending", "USD bn per year",
            "New Chinese policy-bank loans on projects won in developing hosts over the trailing "
            "year.", "developing"),
     Metric("dg_jobs", "Jobs at Chinese parks", "jobs",
-           "Jobs at Chinese plants and parks in developing hosts.", "developing", True),
+           "Jobs at Chinese plants and parks in developing hosts.", "developing"),
     Metric("dg_trilateral_projects", "Trilateral projects", "projects, cumulative",
            "Cumulative number of trilateral (China + developed firm) projects won in developing "
            "hosts.", "developing"),
     Metric("dg_distress_loss_per_project", "Distress loss per trilateral project", "USD bn",
            "Distress losses borne by contractors per trilateral project in developing hosts "
-           "(fund share excluded), cumulative.", "developing", False),
+           "(fund share excluded), cumulative.", "developing"),
     Metric("dg_cancelled", "Tenders not awarded or cancelled", "USD bn, cumulative",
            "Cumulative value of developing-host tenders that drew bids but were not awarded (no "
            "bid under the host's reserve price; budget) and of awarded projects the host "
-           "cancelled when they went bad (price).", "developing", False),
+           "cancelled when they went bad (price).", "developing"),
     Metric("dg_local_revenue", "Local firms' revenue", "USD bn, cumulative",
            "Cumulative revenue of developing-country firms: their own contracts at home and the "
-           "work foreign winners subcontract to them.", "developing", True),
+           "work foreign winners subcontract to them.", "developing"),
     Metric("dg_local_share", "Local share of work", "share 0-1",
            "Share of value awarded in developing hosts that developing-country firms do (own "
            "contracts and subcontracted work), trailing year.", "developing"),
     Metric("dg_local_tech", "Local firms' technology", "index 0-1",
-           "Capacity-weighted mean technology of developing-country firms.", "developing", True),
+           "Capacity-weighted mean technology of developing-country firms.", "developing"),
     Metric("dg_local_jobs", "Jobs at local firms", "jobs",
            "Jobs at developing-country firms this quarter (their work times jobs per USD bn).",
-           "developing", True),
+           "developing"),
     Metric("dg_debt_to_gdp", "Debt / GDP", "debt/GDP",
            "Mean public debt over annual GDP of developing hosts: their initial stock plus the "
-           "outstanding loans that financed projects.", "developing", False),
+           "outstanding loans that financed projects.", "developing"),
     Metric("dg_debt_service", "Debt service / revenue", "share of revenue",
            "Mean debt service (principal and interest) over government revenue of developing "
-           "hosts this quarter; the IMF-WB DSF thresholds are 14-23%.", "developing", False),
+           "hosts this quarter; the IMF-WB DSF thresholds are 14-23%.", "developing"),
     Metric("dg_tied_value", "Tied financed projects", "USD bn per year",
            "Value of projects awarded in the trailing year that hosts tendered with tied "
            "policy-bank credit.", "developing"),
     Metric("gain_developed", "Welfare index: developed countries", "USD bn, cumulative",
            "Developed firms' profit (incl. consortium shares and licensing) + wages at Chinese "
            "plants in developed hosts + procurement surplus of developed hosts - their half of "
-           "joint-fund losses.", "gain", True),
+           "joint-fund losses.", "gain"),
     Metric("gain_developing", "Welfare index: developing countries", "USD bn, cumulative",
            "Quality-weighted value of delivered projects - price paid - value lost in payment "
-           "distress + wages at Chinese parks and at local firms + local firms' profit.", "gain",
-           True),
+           "distress + wages at Chinese parks and at local firms + local firms' profit.", "gain"),
     Metric("gain_china", "Welfare index: China", "USD bn, cumulative",
            "Overseas profit (after distress losses and licensing) + value of technology upgrading "
-           "+ value of idle overcapacity put to work - China's half of joint-fund losses.", "gain",
-           True),
+           "+ value of idle overcapacity put to work - China's half of joint-fund losses.", "gain"),
     Metric("tenders_awarded_value", "Awarded tender value", "USD bn per year",
            "Value of all tenders awarded over the trailing year, in every host: the size of the "
            "model's international contracting market.", "mechanism"),

@@ -268,11 +268,6 @@ def constants_table(level: int = 3) -> str:
     return "\n\n".join(parts)
 
 
-def undocumented_constants() -> list[Constant]:
-    """Calibration constants without a ``#:`` comment."""
-    return [c for c in calibration_constants() if c.meaning == UNDOCUMENTED]
-
-
 # --------------------------------------------------------------------------------------------
 # the documents
 

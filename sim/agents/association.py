@@ -7,7 +7,6 @@ work; CEC's English standards).
 from __future__ import annotations
 
 import mesa
-import numpy as np
 
 from ..scenario.params import constant
 
@@ -30,11 +29,6 @@ class IndustrialAssociation(mesa.Agent):
         self.sector = sector
         self.sector_name = sector_name
         self.standards_weight = STANDARDS_WEIGHT[sector_name]
-
-    @property
-    def members(self) -> np.ndarray:
-        """Indices of the Chinese firms of this sector."""
-        return np.flatnonzero(self.model.cn.sector == self.sector)
 
     def compliance_gap(self) -> float:
         """Score penalty a Chinese bid in this sector carries for foreign standards.

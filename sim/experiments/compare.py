@@ -85,15 +85,6 @@ def with_levers(base: Scenario, **changes: Any) -> Scenario:
     return Scenario.model_validate(data)
 
 
-def effect(base: Scenario, metric: str, low: dict[str, Any], high: dict[str, Any],
-           replications: int = 8, seed: int = 7) -> tuple[float, float, float]:
-    """Paired effect on ``metric`` of moving from ``low`` to ``high`` settings: (delta, lo, hi)."""
-    c = compare(with_levers(base, **low), with_levers(base, **high), replications=replications,
-                seed=seed)
-    d = c.metrics[metric]
-    return d["delta"], d["ci_low"], d["ci_high"]
-
-
 
 
 def write_comparison(c: Comparison, *, out_dir, sources: tuple | None = None,

@@ -1,4 +1,5 @@
-"""Host responses: screening in developed hosts, debt in developing hosts (step phase 9).
+"""Host responses: screening in developed hosts (step phase 9; developing hosts' debt is read
+from the lenders' books, :func:`sim.schedule.host_debt`).
 
 Screening is a host's response to what it observes, with constant parameters: each developed
 host watches the Chinese share of its market (and, in part, of all developed markets, as
@@ -76,13 +77,3 @@ def next_barrier(*, barrier: np.ndarray, base: np.ndarray, concern: np.ndarray,
     b = np.where(bit, np.minimum(b, floor + bit_cap), b)
     return np.clip(b, 0.0, 1.0)
 
-
-#: Quarterly amortisation of project debt.
-AMORTISATION = 0.03
-
-
-def next_debt(project_debt: np.ndarray, new_finance: np.ndarray,
-              gdp_quarterly: np.ndarray) -> np.ndarray:
-    """Project debt of developing hosts as a share of annual GDP: new Chinese-financed project
-    value over annual GDP (four quarters), amortised."""
-    return project_debt * (1.0 - AMORTISATION) + new_finance / (4.0 * gdp_quarterly)

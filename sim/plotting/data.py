@@ -354,6 +354,3 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     """Lever/world values as they read back from manifest.json (schedule keys as strings)."""
     return json.loads(json.dumps(values))
 
-
-def is_finite(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)

@@ -136,14 +136,6 @@ def trend(metric: str, mean: np.ndarray, quarter: str) -> str:
     return f"{label}: {trend_phrase(metric, mean, quarter)}"
 
 
-def difference(metric: str, d: dict[str, float], b_name: str) -> str:
-    """A paired difference in words: "Chinese technology: +0.014 with B" or "no clear change"."""
-    label = METRICS[metric].label if metric in METRICS else metric
-    if outcome(d) == "unclear":
-        return f"{label}: no clear difference"
-    return f"{label}: {fmt_delta(metric, d['delta'])} with {b_name}"
-
-
 # --------------------------------------------------------------------------------------------
 # the verdict
 
