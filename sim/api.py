@@ -22,7 +22,7 @@ seed ``s`` itself, exactly ``TripleWinModel(rng=s, ...)`` (as EMA Workbench and 
 ``batch_run`` would), so pass the same ``seed`` to every experiment for common random numbers.
 
 Bad input raises :class:`~sim.scenario.load.ScenarioError` (scenarios) or
-:class:`~sim.experiments.sweep.SweepError` (sweeps), whose ``problems`` say what is wrong.
+:class:`~sim.sweeps.spec.SweepError` (sweeps), whose ``problems`` say what is wrong.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from .scenario.schema import Scenario
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .experiments.sweep import Progress, SweepResult
+    from .sweeps.session import Progress, SweepResult
 
 __all__ = ["Analysis", "RobustComparison", "analyze", "compare", "evaluate", "load_runs",
            "load_scenario_config", "run", "run_frame", "sweep"]
@@ -299,9 +299,10 @@ def sweep(spec: dict[str, Any] | str | os.PathLike[str], out: str | os.PathLike[
           scheduler_file: str | None = None, resume: bool = False,
           chunk_size: int | None = None, progress: Progress | None = None) -> SweepResult:
     """Run a sweep given as a dict (the keys of a sweep file; ``base`` relative to the current
-    folder) or a sweep file path, into the folder ``out``. See :func:`sim.experiments.sweep.
+    folder) or a sweep file path, into the folder ``out``. See :func:`sim.sweeps.session.
     run_sweep` for the options; failed runs are counted in the result, not raised."""
-    from .experiments.sweep import load_sweep, plan_from_dict, run_sweep
+    from .sweeps.session import run_sweep
+    from .sweeps.spec import load_sweep, plan_from_dict
 
     plan = plan_from_dict(spec) if isinstance(spec, dict) else load_sweep(spec)
     return run_sweep(plan, out, executor=executor, workers=workers, scheduler=scheduler,
@@ -311,7 +312,7 @@ def sweep(spec: dict[str, Any] | str | os.PathLike[str], out: str | os.PathLike[
 
 def load_runs(out: str | os.PathLike[str], columns: list[str] | None = None) -> pd.DataFrame:
     """The runs of a sweep folder, one row per run, sorted by ``run_id``."""
-    from .experiments.sweep import read_runs
+    from .sweeps.store import read_runs
 
     return read_runs(out, columns)
 
@@ -399,9 +400,9 @@ def analyze(out: str | os.PathLike[str], *,
             ``if __name__ == "__main__":`` guard in a script, see docs/sweeps.md).
     """
     from .analysis import discovery, sensitivity
-    from .experiments.sweep import read_design, read_manifest, read_runs
     from .metrics import METRICS
     from .scenario.load import load_scenario
+    from .sweeps.store import read_design, read_manifest, read_runs
 
     out = Path(out)
     manifest = read_manifest(out)

@@ -15,7 +15,8 @@ import pytest
 
 from sim import api
 from sim.analysis import discovery, sensitivity
-from sim.experiments.sweep import load_sweep, run_sweep
+from sim.sweeps.session import run_sweep
+from sim.sweeps.spec import load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -237,9 +238,9 @@ def test_the_reference_keeps_its_own_world_settings_and_takes_the_runs_world(
     from sim.scenario.load import load_scenario
 
     seen = []
-    import sim.experiments.sweep as sweep_m
+    import sim.sweeps.executors as executors_m
 
-    monkeypatch.setattr(sweep_m, "execute", lambda tasks, on_result, **kw: seen.extend(tasks))
+    monkeypatch.setattr(executors_m, "execute", lambda tasks, on_result, **kw: seen.extend(tasks))
     _, keys = discovery.same_world_references(runs, manifest, load_scenario(NO_COOP, steps=2),
                                               own_keys=discovery.own_world_keys(NO_COOP))
     assert keys == ["world.instability"]

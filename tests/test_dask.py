@@ -62,7 +62,7 @@ def test_unreachable_scheduler_is_bad_input_and_leaves_nothing(tmp_path: Path) -
 def test_a_killed_dask_worker_loses_and_repeats_nothing(tmp_path: Path) -> None:
     from dask.distributed import LocalCluster
 
-    from sim.experiments.sweep import read_runs
+    from sim.sweeps.store import read_runs
 
     f = _sweep_file(tmp_path, 20, 40)
     out = tmp_path / "dask"

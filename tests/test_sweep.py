@@ -17,17 +17,13 @@ import pandas as pd
 import pytest
 
 from sim.experiments.runner import run_one
-from sim.experiments.sweep import (
-    SweepRefused,
-    load_sweep,
-    plan_from_dict,
-    read_runs,
-    run_sweep,
-)
 from sim.metrics import METRICS
 from sim.scenario.load import load_scenario
 from sim.scenario.params import LEVERS, POPULATION, UNCERTAINTIES
 from sim.streams import replication_seeds
+from sim.sweeps.session import run_sweep
+from sim.sweeps.spec import SweepRefused, load_sweep, plan_from_dict
+from sim.sweeps.store import read_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

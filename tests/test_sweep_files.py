@@ -12,14 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.experiments.sweep import (
-    MAX_RUNS,
-    SweepError,
-    load_sweep,
-    make_design,
-    plan_from_dict,
-)
 from sim.scenario.params import LEVERS
+from sim.sweeps.design import make_design
+from sim.sweeps.spec import MAX_RUNS, SweepError, load_sweep, plan_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -45,12 +45,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..experiments.runner import versions
 from ..scenario.params import ALL, Param
 from ..scenario.schema import Scenario
 from .patterns import (
@@ -440,19 +440,6 @@ class CalibrationResult:
     complete: bool
 
 
-def _versions() -> dict[str, str]:
-    """The run manifest's package versions, plus the calibration's own libraries."""
-    from ..experiments.runner import _versions as run_versions
-
-    def version(pkg: str) -> str:
-        try:
-            return metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
-    return {**run_versions(), **{pkg: version(pkg) for pkg in ("pyabc", "pandas", "pyarrow")}}
-
-
 def check_fitted(scenario: Scenario, fitted: tuple[Fitted, ...],
                  patterns: tuple[Pattern, ...]) -> dict[str, tuple[float, float]]:
     """Priors of the fitted parameters; raises :class:`CalibrationError` when a parameter is
@@ -715,7 +702,7 @@ def _finish(out: Path, scenario: Scenario, history: Any, priors: dict[str, tuple
         "never_used_to_fit": held_out,
         "executor": executor,
         "workers": workers,
-        "versions": _versions(),
+        "versions": versions("matplotlib", "pyabc", "pandas", "pyarrow"),
         "git_commit": git_commit(),
         "wall_time_s": round(wall, 2),
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

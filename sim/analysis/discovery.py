@@ -99,7 +99,7 @@ def same_world_references(runs: pd.DataFrame, manifest: dict[str, Any], referenc
     """
     import pandas as pd
 
-    from ..experiments.sweep import ChunkTask, execute
+    from ..sweeps.executors import ChunkTask, execute
 
     factors = [f for f in manifest["design"]["factors"] if f["section"] == "world"]
     keys = [f["key"] for f in factors if f["name"] not in own_keys]

@@ -60,7 +60,7 @@ def calibrate(
     (rejection, then ABC-SMC); write the accepted ensemble."""
     from sim.analysis.calibration import EXECUTORS
 
-    check_executor(executor, EXECUTORS, scheduler, file_option=False)
+    check_executor(executor, scheduler, allowed=EXECUTORS, file_option=False)
     if budget < 2:
         bad_input(f"--budget must be at least 2 runs, got {budget}")
     if population is not None and not 2 <= population <= budget:

@@ -192,18 +192,21 @@ def check_new_out(out: Path | None, resume: bool, what: str) -> None:
     check_out(out)  # before any work: an unusable --out fails at once
 
 
-def check_executor(executor: str, allowed: Iterable[str], scheduler: str | None,
-                   scheduler_file: str | None = None, *, file_option: bool = True) -> None:
-    """Exit 2 for an unknown executor or a scheduler given without ``--executor dask``
-    (``file_option``: whether the command has ``--scheduler-file``)."""
-    allowed = list(allowed)
-    if executor not in allowed:
-        bad_input(f"unknown executor {executor!r} (allowed: {', '.join(allowed)})")
-    if (scheduler or scheduler_file) and executor != "dask":
-        bad_input("--scheduler and --scheduler-file need --executor dask" if file_option
-                  else "--scheduler needs --executor dask")
-    if scheduler and scheduler_file:
-        bad_input("give --scheduler or --scheduler-file, not both")
+def check_executor(executor: str, scheduler: str | None, scheduler_file: str | None = None, *,
+                   allowed: Iterable[str] | None = None, workers: int | None = None,
+                   chunk_size: int | None = None, file_option: bool = True) -> None:
+    """Exit 2 for executor options that make no sense (the one check,
+    :func:`sim.sweeps.executors.check_executor_options`; ``allowed``: the command's executors,
+    default the sweep executors; ``file_option``: whether the command has ``--scheduler-file``)."""
+    from sim.sweeps.executors import EXECUTORS, check_executor_options
+    from sim.sweeps.spec import SweepRefused
+
+    try:
+        check_executor_options(executor, allowed=EXECUTORS if allowed is None else allowed,
+                               scheduler=scheduler, scheduler_file=scheduler_file,
+                               workers=workers, chunk_size=chunk_size, file_option=file_option)
+    except SweepRefused as e:
+        bad_input(str(e))
 
 
 def where_text(executor: str, workers: int, scheduler: str | None,

@@ -65,14 +65,11 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Run a parameter sweep: design points x replications, streamed to Parquet, resumable."""
-    from sim.experiments.sweep import EXECUTORS, SweepError, load_sweep, prestart
     from sim.scenario.library import find_sweep
+    from sim.sweeps.executors import prestart
+    from sim.sweeps.spec import SweepError, load_sweep
 
-    check_executor(executor, EXECUTORS, scheduler, scheduler_file)
-    if workers is not None and workers < 1:
-        bad_input(f"--workers must be at least 1, got {workers}")
-    if chunk_size is not None and chunk_size < 1:
-        bad_input(f"--chunk-size must be at least 1, got {chunk_size}")
+    check_executor(executor, scheduler, scheduler_file, workers=workers, chunk_size=chunk_size)
     check_resume_needs_out(resume, out, "sweep")
     if not dry_run:
         prestart(executor)  # worker start-up overlaps with reading the plan
@@ -92,7 +89,8 @@ def sweep(
     if out is None:
         out = new_results_folder("sweeps", plan.spec.name)
 
-    from sim.experiments.sweep import SweepRefused, run_sweep
+    from sim.sweeps.session import run_sweep
+    from sim.sweeps.spec import SweepRefused
 
     n_workers = workers or os.cpu_count() or 1
     err = console(stderr=True)
@@ -160,7 +158,7 @@ def analyze(
         bad_input(f"--prim-threshold must be in (0, 1], got {prim_threshold}")
     from sim.api import AnalysisRefused
     from sim.api import analyze as run_analysis
-    from sim.experiments.sweep import SweepRefused
+    from sim.sweeps.spec import SweepRefused
     from sim.metrics import METRICS
 
     shown_metrics = (["gain_developed", "gain_developing", "gain_china", "triple_win"]
@@ -317,7 +315,8 @@ def export(
     """Export a sweep's results for spreadsheets."""
     if not csv:
         bad_input("choose a format: --csv")
-    from sim.experiments.sweep import SweepRefused, export_csv
+    from sim.sweeps.spec import SweepRefused
+    from sim.sweeps.store import export_csv
 
     try:
         files = export_csv(sweep_dir)

@@ -30,8 +30,6 @@ def check_options(worlds: int | None, *, ensemble: str | None, uncertain: list[s
                   executor: str, scheduler: str | None, scheduler_file: str | None,
                   resume: bool, out: Path | None) -> None:
     """Refuse options that make no sense, before anything runs (exit 2)."""
-    from sim.experiments.sweep import EXECUTORS
-
     if worlds is None:
         used = [name for name, v in (("--ensemble", ensemble), ("--uncertain", uncertain),
                                      ("--resume", resume), ("--scheduler", scheduler),
@@ -45,7 +43,7 @@ def check_options(worlds: int | None, *, ensemble: str | None, uncertain: list[s
         bad_input(f"--worlds must be at least 2, got {worlds}: a verdict across worlds needs "
                   "two or more worlds (leave --worlds out for the comparison in the "
                   "scenarios' own world)")
-    check_executor(executor, EXECUTORS, scheduler, scheduler_file)
+    check_executor(executor, scheduler, scheduler_file)
     check_resume_needs_out(resume, out, "comparison")
 
 
@@ -84,7 +82,7 @@ def compare_worlds(sa: Any, sb: Any, a_file: str, b_file: str, *, worlds: int,
     bar, task = progress_bar(err, quiet)
     on_start, progress = progress_callbacks(err, bar, task)
 
-    from sim.experiments.sweep import SweepRefused
+    from sim.sweeps.spec import SweepRefused
 
     with guarded(bar, (W.WorldsError, SweepRefused, FileExistsError),
                  f"interrupted; finished worlds are on disk in {work}. Continue with the same "

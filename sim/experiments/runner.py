@@ -155,11 +155,13 @@ def timeseries_csv(results: RunResults) -> str:
     return buf.getvalue()
 
 
-def _versions() -> dict[str, str]:
+def versions(*extra: str) -> dict[str, str]:
+    """Versions of Python, triplewin and the model's libraries, then of the ``extra`` packages
+    (in that order; "not installed" where one is missing): the provenance of every manifest."""
     from .. import __version__  # the package's own version (installed metadata can lag it)
 
     out = {"python": platform.python_version(), "triplewin": __version__}
-    for pkg in ("mesa", "numpy", "pydantic", "pyyaml", "matplotlib"):
+    for pkg in ("mesa", "numpy", "pydantic", "pyyaml", *extra):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -203,7 +205,7 @@ def manifest(results: RunResults, source: Path | None) -> dict[str, Any]:
         "seeds": results.seeds,
         "steps": sc.run.steps,
         "replications": len(results.seeds),
-        "versions": _versions(),
+        "versions": versions("matplotlib"),
         "git_commit": git_commit(),
         "wall_time_s": round(results.wall_time, 4),
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

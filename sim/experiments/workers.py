@@ -29,7 +29,7 @@ MAX_ATTEMPTS = 3
 #: What the server imports before it forks workers: the model (about 1.5 s, mostly Mesa's own
 #: imports), the worker functions, and the command line, which a worker otherwise imports again
 #: as its main module.
-PRELOAD = ["sim.cli", "sim.experiments.runner", "sim.experiments.sweep", "sim.model"]
+PRELOAD = ["sim.cli", "sim.experiments.runner", "sim.sweeps.executors", "sim.model"]
 
 
 #: What going wrong with worker processes themselves raises (no /dev/shm, no semaphores, a process

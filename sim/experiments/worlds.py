@@ -24,7 +24,7 @@ schedule in the scenario has a time path of its own: both are held at the scenar
 varied, and listed as held. Worlds and replication seeds follow from the root seed alone, so the
 same command gives the same worlds and the same numbers on any executor.
 
-Runs are chunk tasks of the sweep executors (:func:`sim.experiments.sweep.execute`: ``serial``,
+Runs are chunk tasks of the sweep executors (:func:`sim.sweeps.executors.execute`: ``serial``,
 ``process`` or ``dask``), one chunk per world and scenario, each written to Parquet as it
 finishes; an interrupted experiment resumes from the chunks on disk.
 """
@@ -368,7 +368,7 @@ def run_worlds(plan: WorldsPlan, work: str | os.PathLike[str], *, executor: str 
     chunks already there from an earlier session of the same experiment."""
     import time
 
-    from .sweep import ChunkTask, execute
+    from ..sweeps.executors import ChunkTask, execute
 
     work = Path(work)
     sha = plan.sha256()
