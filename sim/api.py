@@ -258,10 +258,11 @@ def compare(a: Any, b: Any, *, worlds: int | None = None, replications: int | No
 
     Raises:
         ScenarioError: a scenario is invalid. ValueError
-            (:class:`~sim.experiments.worlds.WorldsError`): the worlds cannot be set up as asked.
+            (:class:`~sim.experiments.worlds.plan.WorldsError`): the worlds cannot be set up as
+            asked.
     """
     from .experiments import compare as compare_m
-    from .experiments import worlds as worlds_m
+    from .experiments.worlds.experiment import plain, robust_compare
 
     sa = load_scenario_config(a, seed=seed, replications=replications, steps=steps)
     sb = load_scenario_config(b, seed=seed, replications=replications, steps=steps)
@@ -270,10 +271,10 @@ def compare(a: Any, b: Any, *, worlds: int | None = None, replications: int | No
         if out is not None:
             compare_m.write_comparison(c, out_dir=out, plots=plots, workers=workers)
         return c.as_json()
-    rob, c, final = _guarded(lambda: worlds_m.robust_compare(
+    rob, c, final = _guarded(lambda: robust_compare(
         sa, sb, worlds, out=out, seed=seed, replications=replications, uncertain=uncertain,
         ensemble=ensemble, executor=executor, workers=workers, resume=resume, plots=plots))
-    return RobustComparison(robustness=worlds_m._plain(rob.as_json()), worlds=rob.table,
+    return RobustComparison(robustness=plain(rob.as_json()), worlds=rob.table,
                             comparison=c.as_json(), out=final)
 
 

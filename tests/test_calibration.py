@@ -12,9 +12,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import calibration as cal
 from sim.analysis import patterns as pt
 from sim.analysis import validation
+from sim.analysis.calibration import CalibrationError, EnsembleError
+from sim.analysis.calibration.ensemble import (
+    ENSEMBLE_MARK,
+    draw_worlds,
+    read_ensemble,
+    write_ensemble,
+)
+from sim.analysis.calibration.fit import (
+    FIRST_EPSILON,
+    PatternDistance,
+    calibrate,
+    check_fitted,
+    prior_range,
+    run_seed,
+)
 from sim.scenario.load import load_scenario
 
 pytest.importorskip("pyabc")
@@ -51,18 +65,18 @@ def _frame() -> pd.DataFrame:
 def test_ensemble_file_round_trips(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    f = cal.write_ensemble(_frame(), tmp_path / "ensemble.parquet")
-    back, manifest = cal.read_ensemble(f)
+    f = write_ensemble(_frame(), tmp_path / "ensemble.parquet")
+    back, manifest = read_ensemble(f)
     assert manifest == {}
     assert list(back.columns) == ["tech_gap", "tender_volume", "weight"]
     assert back["weight"].tolist() == pytest.approx([0.25, 0.5, 0.25])
     assert back["tech_gap"].tolist() == [0.2, 0.3, 0.4]
     assert all(str(t) == "float64" for t in back.dtypes)
-    assert pq.read_schema(f).metadata == cal.ENSEMBLE_MARK
+    assert pq.read_schema(f).metadata == ENSEMBLE_MARK
     (tmp_path / "manifest.json").write_text(json.dumps({"fitted": {"tech_gap": ["x"]}}))
-    assert cal.read_ensemble(f)[1]["fitted"] == {"tech_gap": ["x"]}
-    cal.write_ensemble(back, tmp_path / "again.parquet")  # what is read writes again
-    assert cal.read_ensemble(tmp_path / "again.parquet")[0].equals(back)
+    assert read_ensemble(f)[1]["fitted"] == {"tech_gap": ["x"]}
+    write_ensemble(back, tmp_path / "again.parquet")  # what is read writes again
+    assert read_ensemble(tmp_path / "again.parquet")[0].equals(back)
 
 
 @pytest.mark.parametrize("change, says", [
@@ -74,15 +88,15 @@ def test_ensemble_file_round_trips(tmp_path: Path) -> None:
     (lambda d: d.iloc[:0], "no rows"),
 ])
 def test_a_malformed_ensemble_is_refused(tmp_path: Path, change, says) -> None:
-    with pytest.raises(cal.EnsembleError, match=says):
-        cal.write_ensemble(change(_frame()), tmp_path / "e.parquet")
+    with pytest.raises(EnsembleError, match=says):
+        write_ensemble(change(_frame()), tmp_path / "e.parquet")
     assert not (tmp_path / "e.parquet").exists()
 
 
 def test_worlds_are_drawn_by_weight_and_repeatably() -> None:
     d = _frame().assign(weight=[0.0, 3.0, 1.0])
-    w = cal.draw_worlds(d, 40, seed=1)
-    assert w == cal.draw_worlds(d, 40, seed=1)
+    w = draw_worlds(d, 40, seed=1)
+    assert w == draw_worlds(d, 40, seed=1)
     gaps = [x["tech_gap"] for x in w]
     assert 0.2 not in gaps and gaps.count(0.3) == 30 and gaps.count(0.4) == 10
 
@@ -94,49 +108,49 @@ def test_worlds_are_drawn_by_weight_and_repeatably() -> None:
 def test_calibration_writes_ensemble_and_is_the_same_on_every_executor(short, wide,
                                                                       tmp_path) -> None:
     runs = []
-    a = cal.calibrate(short, tmp_path / "a", budget=12, population=3, executor="serial",
+    a = calibrate(short, tmp_path / "a", budget=12, population=3, executor="serial",
                       patterns=wide, progress=lambda d, b, s: runs.append(d))
     assert 0 < a.runs <= 12 and runs and max(runs) <= 12
-    ens, man = cal.read_ensemble(a.ensemble)
+    ens, man = read_ensemble(a.ensemble)
     assert list(ens.columns) == [f.name for f in pt.FITTED] + ["weight"]
     assert len(ens) == 3 and ens["weight"].sum() == pytest.approx(1.0)
     for f in pt.FITTED:
-        lo, hi = cal.prior_range(f)
+        lo, hi = prior_range(f)
         assert ens[f.name].between(lo, hi).all()
     assert man["fitted"] == pt.fitted_map()
     assert set(man["never_used_to_fit"]) == {p.name for p in pt.validation_patterns()}
-    assert man["generations"][0]["epsilon"] == cal.FIRST_EPSILON
+    assert man["generations"][0]["epsilon"] == FIRST_EPSILON
     assert (tmp_path / "a" / "figures" / "prior_posterior.png").stat().st_size > 10_000
-    b = cal.calibrate(short, tmp_path / "b", budget=12, population=3, executor="process",
+    b = calibrate(short, tmp_path / "b", budget=12, population=3, executor="process",
                       workers=2, patterns=wide, plots=False)
-    assert cal.read_ensemble(b.ensemble)[0].equals(ens)
-    with pytest.raises(cal.CalibrationError, match="exists"):
-        cal.calibrate(short, tmp_path / "a", budget=12, population=3, executor="serial")
+    assert read_ensemble(b.ensemble)[0].equals(ens)
+    with pytest.raises(CalibrationError, match="exists"):
+        calibrate(short, tmp_path / "a", budget=12, population=3, executor="serial")
 
 
 def test_calibration_resumes_and_refuses_a_changed_one(short, wide, tmp_path) -> None:
-    first = cal.calibrate(short, tmp_path / "c", budget=4, population=3, executor="serial",
+    first = calibrate(short, tmp_path / "c", budget=4, population=3, executor="serial",
                           patterns=wide, plots=False)
-    more = cal.calibrate(short, tmp_path / "c", budget=15, population=3, executor="serial",
+    more = calibrate(short, tmp_path / "c", budget=15, population=3, executor="serial",
                          patterns=wide, resume=True, plots=False)
     assert more.generations > first.generations and more.runs > first.runs
-    straight = cal.calibrate(short, tmp_path / "d", budget=15, population=3, executor="serial",
+    straight = calibrate(short, tmp_path / "d", budget=15, population=3, executor="serial",
                              patterns=wide, plots=False)
-    assert cal.read_ensemble(straight.ensemble)[0].equals(cal.read_ensemble(more.ensemble)[0])
-    with pytest.raises(cal.CalibrationError, match="different calibration"):
-        cal.calibrate(short, tmp_path / "c", budget=15, population=4, executor="serial",
+    assert read_ensemble(straight.ensemble)[0].equals(read_ensemble(more.ensemble)[0])
+    with pytest.raises(CalibrationError, match="different calibration"):
+        calibrate(short, tmp_path / "c", budget=15, population=4, executor="serial",
                       patterns=wide, resume=True)
-    with pytest.raises(cal.CalibrationError, match="no calibration to resume"):
-        cal.calibrate(short, tmp_path / "none", budget=15, resume=True)
+    with pytest.raises(CalibrationError, match="no calibration to resume"):
+        calibrate(short, tmp_path / "none", budget=15, resume=True)
 
 
 def test_a_scheduled_or_unknown_parameter_cannot_be_fitted(short) -> None:
     hist = load_scenario(HISTORICAL)
-    with pytest.raises(cal.CalibrationError, match="scheduled"):
-        cal.check_fitted(hist, (pt.Fitted("screening_threshold", ("market_size",)),),
+    with pytest.raises(CalibrationError, match="scheduled"):
+        check_fitted(hist, (pt.Fitted("screening_threshold", ("market_size",)),),
                          pt.calibration_patterns())
-    with pytest.raises(cal.CalibrationError, match="registry"):
-        cal.check_fitted(short, (pt.Fitted("joint_bidding", ("market_size",)),),
+    with pytest.raises(CalibrationError, match="registry"):
+        check_fitted(short, (pt.Fitted("joint_bidding", ("market_size",)),),
                          pt.calibration_patterns())
 
 
@@ -145,7 +159,7 @@ def test_a_target_moved_far_away_fails_after_calibration(short, wide, tmp_path) 
     accepted ensemble cannot reach it, and the validation of that pattern fails."""
     moved = tuple(dataclasses.replace(p, target=0.3, tolerance=0.1)
                   if p.name == "utilization_start" else p for p in wide)
-    r = cal.calibrate(short, tmp_path / "w", budget=10, population=3, executor="serial",
+    r = calibrate(short, tmp_path / "w", budget=10, population=3, executor="serial",
                       patterns=moved, plots=False)
     assert r.manifest["pattern_fit"]["utilization_start"]["within_tolerance"] == 0.0
     runs = validation.run_history(short, ensemble=r.ensemble, worlds=3, replications=1)
@@ -157,7 +171,7 @@ def test_a_target_moved_far_away_fails_after_calibration(short, wide, tmp_path) 
 
 def test_the_distance_is_scaled_by_tolerance() -> None:
     ps = pt.calibration_patterns()[:2]
-    d = cal.PatternDistance(ps)
+    d = PatternDistance(ps)
     x0 = {p.name: p.target for p in ps}
     at_edge = {p.name: p.target + p.tolerance for p in ps}
     assert d(x0, x0) == 0.0 and d(at_edge, x0) == pytest.approx(1.0)
@@ -165,9 +179,9 @@ def test_the_distance_is_scaled_by_tolerance() -> None:
 
 
 def test_a_run_seed_depends_on_the_values_only() -> None:
-    assert cal.run_seed(1, {"a": 0.1, "b": 0.2}) == cal.run_seed(1, {"b": 0.2, "a": 0.1})
-    assert cal.run_seed(1, {"a": 0.1}) != cal.run_seed(1, {"a": np.nextafter(0.1, 1)})
-    assert cal.run_seed(1, {"a": 0.1}) != cal.run_seed(2, {"a": 0.1})
+    assert run_seed(1, {"a": 0.1, "b": 0.2}) == run_seed(1, {"b": 0.2, "a": 0.1})
+    assert run_seed(1, {"a": 0.1}) != run_seed(1, {"a": np.nextafter(0.1, 1)})
+    assert run_seed(1, {"a": 0.1}) != run_seed(2, {"a": 0.1})
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments import worlds as W
+from sim.experiments.worlds import plan as worlds_plan
+from sim.experiments.worlds.experiment import robust_compare
+from sim.experiments.worlds.plan import WorldsError, plan_worlds, world_parameters
+from sim.experiments.worlds.run import run_worlds, work_dir
+from sim.experiments.worlds.verdict import VERDICTS, Robustness, failure_boxes, wilson
 from sim.scenario import params as P
 from sim.scenario.schema import Scenario
 
@@ -31,10 +35,10 @@ def _pair(steps: int = 6, reps: int = 2) -> tuple[Scenario, Scenario]:
 
 
 @pytest.fixture(scope="module")
-def done(tmp_path_factory) -> tuple[W.Robustness, Path]:
+def done(tmp_path_factory) -> tuple[Robustness, Path]:
     a, b = _pair()
     out = tmp_path_factory.mktemp("worlds") / "cmp"
-    rob, _, final = W.robust_compare(a, b, 12, out=out, seed=3, executor="serial")
+    rob, _, final = robust_compare(a, b, 12, out=out, seed=3, executor="serial")
     return rob, final
 
 
@@ -49,7 +53,7 @@ def test_shares_are_the_means_of_the_per_world_verdicts(done):
         assert saved["share"][v] == pytest.approx(col.mean())
         lo, hi = saved["ci"][v]
         assert lo <= saved["share"][v] <= hi
-        assert (lo, hi) == pytest.approx(W.wilson(int(col.sum()), len(col)))
+        assert (lo, hi) == pytest.approx(wilson(int(col.sum()), len(col)))
     # the triple win is the conjunction of the three group verdicts, world by world
     t = table.dropna(subset=["triple_win"])
     assert (t["triple_win"].astype(bool) == (t["developed"].astype(bool)
@@ -82,9 +86,9 @@ def test_the_files_of_a_robust_comparison(done):
 
 def test_a_world_draw_is_reproducible_from_its_seed():
     a, b = _pair()
-    one = W.plan_worlds(a, b, 20, seed=42)
-    two = W.plan_worlds(a, b, 20, seed=42)
-    other = W.plan_worlds(a, b, 20, seed=43)
+    one = plan_worlds(a, b, 20, seed=42)
+    two = plan_worlds(a, b, 20, seed=42)
+    other = plan_worlds(a, b, 20, seed=43)
     assert np.array_equal(one.values, two.values)
     assert one.seeds == two.seeds and one.sha256() == two.sha256()
     assert not np.allclose(one.values, other.values)
@@ -99,7 +103,7 @@ def test_a_world_draw_is_reproducible_from_its_seed():
 def test_the_same_seed_gives_the_same_verdicts(done, tmp_path):
     rob, _ = done
     a, b = _pair()
-    again, _, _ = W.robust_compare(a, b, 12, out=tmp_path / "again", seed=3, executor="serial",
+    again, _, _ = robust_compare(a, b, 12, out=tmp_path / "again", seed=3, executor="serial",
                                    plots=False)
     pd.testing.assert_frame_equal(again.table, rob.table)
 
@@ -107,8 +111,8 @@ def test_the_same_seed_gives_the_same_verdicts(done, tmp_path):
 def test_new_registry_parameters_are_varied_without_code_changes(monkeypatch):
     a, b = _pair()
     extra = replace(P.UNCERTAINTIES["tech_value"], name="imagined_constant", kind="constant")
-    monkeypatch.setattr(W, "ALL", {**P.ALL, "imagined_constant": extra})
-    names = set(W.world_parameters())
+    monkeypatch.setattr(worlds_plan, "ALL", {**P.ALL, "imagined_constant": extra})
+    names = set(world_parameters())
     assert "imagined_constant" in names
     assert not names & (set(P.LEVERS) | set(P.POPULATION) | set(P.RUN))
     assert set(P.UNCERTAINTIES) <= names
@@ -116,7 +120,7 @@ def test_new_registry_parameters_are_varied_without_code_changes(monkeypatch):
 
 def test_uncertain_restricts_and_narrows():
     a, b = _pair()
-    plan = W.plan_worlds(a, b, 8, seed=1, uncertain=["instability=0.2:0.6", "debt_level"])
+    plan = plan_worlds(a, b, 8, seed=1, uncertain=["instability=0.2:0.6", "debt_level"])
     assert [d.name for d in plan.dims] == ["instability", "debt_level"]
     assert plan.values[:, 0].min() >= 0.2 and plan.values[:, 0].max() <= 0.6
     assert plan.held["tech_gap"] == "not named by --uncertain"
@@ -124,12 +128,12 @@ def test_uncertain_restricts_and_narrows():
                       (["capital_controls"], "set it differently"),
                       (["instability=0.8:0.2"], "LOW must be below HIGH"),
                       (["instability=0:2"], "out of range")):
-        with pytest.raises(W.WorldsError, match=said):
-            W.plan_worlds(a, b, 8, seed=1, uncertain=bad)
-    with pytest.raises(W.WorldsError, match="at least 2"):
-        W.plan_worlds(a, b, 1)
-    with pytest.raises(W.WorldsError, match="at least 2 paired replications"):
-        W.plan_worlds(a, b, 4, replications=1)
+        with pytest.raises(WorldsError, match=said):
+            plan_worlds(a, b, 8, seed=1, uncertain=bad)
+    with pytest.raises(WorldsError, match="at least 2"):
+        plan_worlds(a, b, 1)
+    with pytest.raises(WorldsError, match="at least 2 paired replications"):
+        plan_worlds(a, b, 4, replications=1)
 
 
 def test_worlds_from_a_calibrated_ensemble(tmp_path):
@@ -138,52 +142,52 @@ def test_worlds_from_a_calibrated_ensemble(tmp_path):
                         "weight": [0.0, 1.0, 0.0]})
     path = tmp_path / "ensemble.parquet"
     ens.to_parquet(path)
-    plan = W.plan_worlds(a, b, 6, seed=2, ensemble=path)
+    plan = plan_worlds(a, b, 6, seed=2, ensemble=path)
     assert plan.source == "ensemble" and [d.name for d in plan.dims] == ["tech_gap",
                                                                          "instability"]
     assert (plan.values == [0.5, 0.4]).all()  # all the weight on one parameter set
     ens.assign(weight=[0.25, 0.75, 0.0]).to_parquet(path)
-    plan = W.plan_worlds(a, b, 40, seed=2, ensemble=path)
+    plan = plan_worlds(a, b, 40, seed=2, ensemble=path)
     share = (plan.values[:, 0] == 0.2).mean()
     assert share == pytest.approx(0.25, abs=0.05)  # drawn in proportion to the weights
     assert set(plan.values[:, 0]) == {0.2, 0.5}
     bad = ens.rename(columns={"tech_gap": "tech_gapp"})
     bad.to_parquet(path)
-    with pytest.raises(W.WorldsError, match="tech_gapp'?: not an uncertainty"):
-        W.plan_worlds(a, b, 6, ensemble=path)
+    with pytest.raises(WorldsError, match="tech_gapp'?: not an uncertainty"):
+        plan_worlds(a, b, 6, ensemble=path)
     ens.drop(columns="weight").to_parquet(path)
-    with pytest.raises(W.WorldsError, match="weight"):
-        W.plan_worlds(a, b, 6, ensemble=path)
+    with pytest.raises(WorldsError, match="weight"):
+        plan_worlds(a, b, 6, ensemble=path)
 
 
 def test_an_interrupted_comparison_resumes_to_the_same_result(done, tmp_path):
     rob, _ = done
     a, b = _pair()
     out = tmp_path / "cmp"
-    plan = W.plan_worlds(a, b, 12, seed=3)
-    work = W.work_dir(out)
-    W.run_worlds(plan, work)
+    plan = plan_worlds(a, b, 12, seed=3)
+    work = work_dir(out)
+    run_worlds(plan, work)
     for f in sorted((work / "runs").glob("part-*.parquet"))[::3]:  # "killed" before these
         f.unlink()
-    with pytest.raises(W.WorldsError, match="--resume"):
-        W.robust_compare(a, b, 12, out=out, seed=3)
+    with pytest.raises(WorldsError, match="--resume"):
+        robust_compare(a, b, 12, out=out, seed=3)
     seen = []
-    again, _, final = W.robust_compare(a, b, 12, out=out, seed=3, resume=True, plots=False,
+    again, _, final = robust_compare(a, b, 12, out=out, seed=3, resume=True, plots=False,
                                        on_start=lambda d, t: seen.append((d, t)))
     assert 0 < seen[0][0] < seen[0][1]
     pd.testing.assert_frame_equal(again.table, rob.table)
-    other = W.plan_worlds(a, b, 12, seed=4)
+    other = plan_worlds(a, b, 12, seed=4)
     work.mkdir()
     (work / "plan.json").write_text(json.dumps({"sha256": plan.sha256()}))
-    with pytest.raises(W.WorldsError, match="another experiment"):
-        W.run_worlds(other, work)
+    with pytest.raises(WorldsError, match="another experiment"):
+        run_worlds(other, work)
 
 
 def test_wilson_interval():
-    assert W.wilson(0, 10)[0] == 0.0 and W.wilson(10, 10)[1] == 1.0
-    lo, hi = W.wilson(142, 200)  # 71%
+    assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
+    lo, hi = wilson(142, 200)  # 71%
     assert lo == pytest.approx(0.643, abs=0.002) and hi == pytest.approx(0.768, abs=0.002)
-    assert all(math.isnan(x) for x in W.wilson(0, 0))
+    assert all(math.isnan(x) for x in wilson(0, 0))
 
 
 def test_failure_box_finds_where_a_group_fails():
@@ -194,9 +198,9 @@ def test_failure_box_finds_where_a_group_fails():
     fails = x["instability"].to_numpy() > 0.6
     t = x.assign(world=range(n), developed=True, developing=~fails, china=True,
                  triple_win=~fails)
-    for v in W.VERDICTS:
+    for v in VERDICTS:
         t[v] = t[v].astype("boolean")
-    boxes = W.failure_boxes(t, ["instability", "tech_gap", "noise"])
+    boxes = failure_boxes(t, ["instability", "tech_gap", "noise"])
     first = boxes[0]
     assert first["outcome"] == "triple_win"
     names = [r["name"] for r in first["restrictions"]]

@@ -186,7 +186,7 @@ def policies_table(runs: pd.DataFrame, reference: pd.DataFrame, keys: list[str],
     import pandas as pd
 
     from ..experiments.stats import mean_ci
-    from ..experiments.worlds import wilson
+    from ..experiments.worlds.verdict import wilson
 
     if not lever_keys or not world_keys:
         return None, None
@@ -239,7 +239,7 @@ def policies_table(runs: pd.DataFrame, reference: pd.DataFrame, keys: list[str],
 
 def _fails_where(cells: pd.DataFrame, world_keys: list[str]) -> str:
     """A PRIM failure box of one policy over the worlds (empty when none is significant)."""
-    from ..experiments.worlds import VERDICTS, failure_boxes
+    from ..experiments.worlds.verdict import VERDICTS, failure_boxes
 
     t = cells.rename(columns={"win_triple": "triple_win"}).copy()
     for v in VERDICTS:

@@ -76,7 +76,7 @@ def run_history(scenario: Scenario, *, ensemble: str | Path | None = None,
     if hold:
         scenario = hold_inputs(scenario, hold)
     from ..experiments.runner import histories_of
-    from .calibration import draw_worlds, read_ensemble, with_world
+    from .calibration.ensemble import draw_worlds, read_ensemble, with_world
 
     man: dict[str, Any] = {}
     if ensemble is not None:
@@ -238,7 +238,7 @@ def ensemble_verdicts(pairs: list[tuple[Scenario, Scenario]], ensemble: str | Pa
     worlds in which each group gains (each world a paired comparison with the same seeds)."""
     from ..experiments.compare import GAIN_OF, paired, verdict
     from ..experiments.runner import RunResults, histories_of
-    from .calibration import draw_worlds, read_ensemble, with_world
+    from .calibration.ensemble import draw_worlds, read_ensemble, with_world
 
     frame, _ = read_ensemble(ensemble)
     out = []

@@ -58,7 +58,7 @@ def calibrate(
 ) -> None:
     """Fit uncertainties and structural constants to the calibration patterns by ABC
     (rejection, then ABC-SMC); write the accepted ensemble."""
-    from sim.analysis.calibration import EXECUTORS
+    from sim.analysis.calibration.sampler import EXECUTORS
 
     check_executor(executor, scheduler, allowed=EXECUTORS, file_option=False)
     if budget < 2:
@@ -80,7 +80,7 @@ def calibrate(
     out = out or new_results_folder("calibration")
 
     from sim.analysis.calibration import CalibrationError
-    from sim.analysis.calibration import calibrate as run_calibration
+    from sim.analysis.calibration.fit import calibrate as run_calibration
 
     err = console(stderr=True)
     err.print(f"ABC calibration of {scenario.name}: budget {budget} runs, {executor} executor, "
@@ -173,7 +173,8 @@ def validate_history(
         check_out(out)  # before any work: an unusable --out fails at once
     if verdicts and ensemble is None:
         bad_input("--verdicts needs --ensemble FILE")
-    from sim.analysis.calibration import EnsembleError, read_ensemble
+    from sim.analysis.calibration import EnsembleError
+    from sim.analysis.calibration.ensemble import read_ensemble
 
     if ensemble is not None:
         try:

@@ -60,14 +60,16 @@ def compare_worlds(sa: Any, sb: Any, a_file: str, b_file: str, *, worlds: int,
                    scheduler: str | None, scheduler_file: str | None, resume: bool,
                    out: Path, plots: bool, quiet: bool) -> None:
     """Run the worlds experiment and print the robust verdict."""
-    from sim.experiments import worlds as W
+    from sim.experiments.worlds.experiment import robust_compare
+    from sim.experiments.worlds.plan import WorldsError, plan_worlds
+    from sim.experiments.worlds.run import work_dir
 
     try:
-        plan = W.plan_worlds(sa, sb, worlds, seed=seed, replications=replications,
+        plan = plan_worlds(sa, sb, worlds, seed=seed, replications=replications,
                              uncertain=split_names(uncertain), ensemble=ensemble)
-    except W.WorldsError as e:
+    except WorldsError as e:
         bad_input(str(e))
-    work = W.work_dir(out)
+    work = work_dir(out)
     if work.exists() and not resume:
         bad_input(f"{out} has an unfinished run ({work}); add --resume to continue it, or "
                   "choose a new --out")
@@ -84,10 +86,10 @@ def compare_worlds(sa: Any, sb: Any, a_file: str, b_file: str, *, worlds: int,
 
     from sim.sweeps.spec import SweepRefused
 
-    with guarded(bar, (W.WorldsError, SweepRefused, FileExistsError),
+    with guarded(bar, (WorldsError, SweepRefused, FileExistsError),
                  f"interrupted; finished worlds are on disk in {work}. Continue with the same "
                  f"command and --out {out} --resume"):
-        rob, comp, final = W.robust_compare(
+        rob, comp, final = robust_compare(
             sa, sb, worlds, out=out, plan=plan, executor=executor, workers=n_workers,
             scheduler=scheduler, scheduler_file=scheduler_file, resume=resume,
             progress=progress, on_start=on_start, plots=plots,
@@ -105,7 +107,7 @@ def print_robustness(rob: Any, comp: Any) -> None:
     """The robust verdict as a table a student can read, then the own world's verdict."""
     from rich.table import Table
 
-    from sim.experiments.worlds import GROUPS, _pct
+    from sim.experiments.worlds.verdict import GROUPS, pct
 
     con = console()
     boxes = {b["outcome"]: b for b in rob.failure_boxes[::-1]}  # first box of each outcome
@@ -123,7 +125,7 @@ def print_robustness(rob: Any, comp: Any) -> None:
                  "fail)" if b else "-")
         own = rob.own["verdict"][v] if rob.own else None
         table.add_row("Triple win" if v == "triple_win" else v.capitalize(),
-                      f"{_pct(rob.share[v])} ({_pct(lo)}-{_pct(hi)})",
+                      f"{pct(rob.share[v])} ({pct(lo)}-{pct(hi)})",
                       "-" if own is None else "yes" if own else "no", where)
     con.print(table)
     con.print(rob.headline() + ".", markup=False)
