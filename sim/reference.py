@@ -2,7 +2,7 @@
 
 The parameter tables come from :mod:`sim.scenario.params`, the metric table from
 :mod:`sim.metrics`, and the table of calibration constants from the module-level UPPER_CASE
-numeric constants of the schedule, the model, the metrics, the mechanisms and the agents, each
+numeric constants of the phases, the model, the metrics, the mechanisms and the agents, each
 with the ``#: ...`` comment just above it in the source as its meaning.
 
 ``docs/parameters.md`` is generated whole; ``docs/ODD.md`` is hand-written except for the blocks
@@ -53,7 +53,7 @@ PARAM_GROUPS: tuple[tuple[str, str, dict[str, Param]], ...] = (
 
 #: Modules whose calibration constants are listed, in this order (packages are expanded to
 #: their modules in alphabetical order).
-CONSTANT_MODULES = ("sim.schedule", "sim.model", "sim.metrics", "sim.mechanisms", "sim.agents")
+CONSTANT_MODULES = ("sim.phases", "sim.model", "sim.metrics", "sim.mechanisms", "sim.agents")
 
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 UNDOCUMENTED = "(undocumented)"
@@ -295,7 +295,7 @@ def render_parameters_md() -> str:
         "# Parameter, metric and constant reference",
         "> **Generated file: do not edit by hand.** `make docs` (`python -m sim.reference`) "
         "writes it from `sim/scenario/params.py` (parameters), `sim/metrics.py` (metrics) and "
-        "the `#:` comments above the module-level constants of `sim/schedule.py`, "
+        "the `#:` comments above the module-level constants of `sim/phases/*.py`, "
         "`sim/model.py`, `sim/metrics.py`, `sim/mechanisms/*.py` and `sim/agents/*.py`. "
         "Change a declaration there, then run `make docs`; `tests/test_docs.py` fails while this "
         "file is out of date. The model itself is described in [ODD.md](ODD.md).",

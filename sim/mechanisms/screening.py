@@ -1,5 +1,5 @@
 """Host responses: screening in developed hosts (step phase 9; developing hosts' debt is read
-from the lenders' books, :func:`sim.schedule.host_debt`).
+from the lenders' books, :func:`sim.phases.markets.host_debt`).
 
 Screening is a host's response to what it observes, with constant parameters: each developed
 host watches the Chinese share of its market (and, in part, of all developed markets, as

@@ -1,0 +1,251 @@
+"""Phase 3 of a quarter: the bids, and how bidders learn their markups from them.
+
+:func:`bid`: Chinese firms choose tenders (:func:`sim.agents.chinese_firm.bid_utility`),
+developed firms (:func:`sim.agents.developed_firm.bid_utility`) and developing-country firms at
+home (:func:`sim.agents.developing_firm.bid_utility`) too; industrial associations merge the
+Chinese bids they coordinate; trilateral consortia form; local sourcing is planned and priced
+in; every bidder chooses its markup. :func:`learn_markups` (called in the payment phase, once
+the results are known) reinforces the markups that paid. Formulas in
+:mod:`sim.mechanisms.bidding`, :mod:`sim.mechanisms.local` and :mod:`sim.mechanisms.learning`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..agents import chinese_firm as cf
+from ..agents import developed_firm as df
+from ..agents import developing_firm as dgf
+from ..books import Quarter
+from ..mechanisms import bidding, learning
+from ..mechanisms import lending as lending_m
+from ..mechanisms import local as local_m
+from ..scenario.params import SECTORS
+
+if TYPE_CHECKING:
+    from ..model import TripleWinModel
+
+#: Tenders a developing-country firm looks at in its home host each quarter, assumption.
+LOOKS_DG = 3
+#: Brand of a developing-country firm at home (known to its government, unknown abroad),
+#: assumption.
+LOCAL_BRAND = 0.35
+
+
+def idle_share(m: TripleWinModel) -> np.ndarray:
+    """Idle home capacity of each Chinese firm as a share of its capacity."""
+    cn = m.cn
+    return (1.0 - m.utilization[cn.sector]) * cn.cap_home / np.maximum(cn.capacity, 1e-12)
+
+
+def _unit_cost(m: TripleWinModel) -> np.ndarray:
+    cn, h = m.cn, m.hosts
+    park_labour = np.where(cn.park_host >= 0, h.labour_cost[np.maximum(cn.park_host, 0)], 1.0)
+    return cn.unit_cost(m.labour_index, park_labour)
+
+
+def bid(m: TripleWinModel, q: Quarter) -> None:
+    """Phase 3: firms choose tenders; associations merge; trilateral consortia; prices."""
+    t, h, cn, dv = q.tenders, m.hosts, m.cn, m.dv
+    rng = m.streams["bids"]
+    k = m.k
+    u_cn, u_dv = rng.random((cn.n, k.looks_cn)), rng.random((dv.n, k.looks_dv))
+    q.p_distress = p_distress = lending_m.distress_probability(
+        m.uncertainty("distress_rate"), h.instability, q.service_ratio,
+        weight=k.debt_service_weight, overhang=k.debt_overhang)
+    writeoff = m.uncertainty("writeoff_share")
+    exp_loss = np.where(h.developed, 0.0, p_distress * writeoff)
+
+    # Chinese firms decide (vectorised over their candidate tenders)
+    idle = idle_share(m)
+    looks = 1.0 + k.looks_idle * idle
+    u_cn = np.where(np.arange(k.looks_cn)[None, :] < looks[:, None], u_cn, np.nan)
+    firm, ti = bidding.sample_candidates(u_cn, cn.sector, cn.active, t.sector, t.by_sector)
+    # a local plant gives a firm one more look, at its plant host's tenders
+    u_local = rng.random(cn.n)
+    with_plant = np.flatnonzero(cn.active & (cn.dev_host >= 0))
+    lf, lt = bidding.sample_local(u_local, with_plant, cn.sector, cn.dev_host[with_plant],
+                                  t.sector, t.host, t.by_sector)
+    # tied financed projects draw one more look from every active firm of their sector (the
+    # credit comes with them; drawn from the lending stream, so without tied projects nothing
+    # changes)
+    tied = np.flatnonzero(t.tied)
+    if tied.size:
+        pos_f, pos_t = bidding.sample_candidates(
+            m.streams["lending"].random((cn.n, 1)), cn.sector, cn.active, t.sector[tied],
+            np.argsort(t.sector[tied], kind="stable"))
+        lf, lt = np.concatenate([lf, pos_f]), np.concatenate([lt, tied[pos_t]])
+    if lf.size:
+        key = bidding.unique_sorted(np.concatenate([firm, lf]).astype(np.int64) * (t.n + 1)
+                                    + np.concatenate([ti, lt]))
+        firm, ti = key // (t.n + 1), key % (t.n + 1)
+    host = t.host[ti]
+    plant = cn.dev_host[firm] == host
+    access = 1.0 - np.where(t.developed[ti], h.barrier[host], 0.0) * np.where(
+        plant, k.plant_barrier_factor, 1.0)
+    orient = cn.profit_orientation(m.lever("soe_reform"))
+    util = cf.bid_utility(orientation=orient[firm], soe=cn.soe[firm],
+                          idle_share=idle[firm], access=access,
+                          expected_loss=exp_loss[host], developing=~t.developed[ti],
+                          state_support=m.lever("state_support"),
+                          expected_margin=k.cn_expected_margin, bid_cost_soe=k.bid_cost_soe,
+                          bid_cost_sme=k.bid_cost_sme, risk_aversion=k.cn_risk_aversion,
+                          idle_weight=k.idle_weight, volume_weight=k.volume_weight,
+                          periphery_weight=k.periphery_weight)
+    keep = (util > 0) & (cn.tech[firm] >= t.min_tech[ti])
+    firm, ti, plant = firm[keep], ti[keep], plant[keep]
+    # per sector, from each association's standards work (AgentSet.map keeps sector order)
+    gap = np.array(m.associations.map("compliance_gap"))
+    q.compliance_gap = gap
+    q.unit_cost = _unit_cost(m)
+    cost = q.unit_cost[firm] + k.compliance_cost * gap[cn.sector[firm]]
+    n1 = firm.size
+    cn_bids = bidding.Bids(
+        tender=ti, tech=cn.tech[firm], brand=cn.brand[firm], cost=cost,
+        weight=cn.capacity[firm], orient=orient[firm], **bidding.empty_like_bids(n1))
+    cn_bids.cn[:] = firm
+    cn_bids.plant[:] = plant
+    cn_bids.is_cn[:] = True
+    cn_bids.cn_frac[:] = 1.0
+
+    # developed firms decide: a risk-adjusted margin above their bid cost
+    dfirm, dti = bidding.sample_candidates(u_dv, dv.sector, np.ones(dv.n, bool), t.sector,
+                                             t.by_sector)
+    d_util = df.bid_utility(exp_loss[t.host[dti]], expected_margin=k.dv_expected_margin,
+                            risk_aversion=k.dv_risk_aversion, bid_cost=k.dv_bid_cost)
+    dkeep = (d_util > 0) & (dv.tech[dfirm] >= t.min_tech[dti])
+    dfirm, dti = dfirm[dkeep], dti[dkeep]
+    dv_bids = bidding.Bids(
+        tender=dti, tech=dv.tech[dfirm], brand=dv.brand[dfirm], cost=dv.base_cost[dfirm],
+        weight=dv.capacity[dfirm], orient=np.ones(dfirm.size),
+        **bidding.empty_like_bids(dfirm.size))
+    dv_bids.dv[:] = dfirm
+    # developing-country firms bid at home (their own stream: their draws leave others' alone)
+    bids = bidding.Bids.concat([cn_bids, dv_bids, _local_bids(m, q, exp_loss)])
+
+    # separate Chinese bids per tender, before any merging (cutthroat competition metric)
+    n_cn_sep = np.bincount(cn_bids.tender, minlength=t.n)
+    q.flow.tenders_with_cn = float((n_cn_sep > 0).sum())
+
+    # industrial associations decide which tenders to coordinate (where their members would
+    # otherwise bid against each other, up to the share joint_bidding lets them) and merge the
+    # Chinese bids there (all associations in one pass)
+    covered = np.zeros(len(SECTORS), bool)
+    covered[m.associations.get("sector")] = True
+    q.coordinated = bidding.choose_coordinated(
+        n_member_bids=bidding.contested_tenders(bids, t.n), tender_sector=t.sector,
+        tender_value=t.value, covered=covered, share=m.lever("joint_bidding"))
+    bids = bidding.merge_chinese_bids(bids, q.coordinated, t.sector)
+    # separate Chinese bids as hosts receive them (a consortium counts once)
+    live_cn = bids.live & bids.is_cn
+    q.flow.cn_separate_bids = float(live_cn.sum())
+
+    # trilateral consortia on tenders open to third-party cooperation
+    fund = m.lever("joint_fund")
+    ipr = m.lever("ipr_protection")
+    willingness = dv.partner_willingness * (k.partner_ipr_floor
+                                            + (1 - k.partner_ipr_floor) * ipr)
+    bonus = np.where(~t.developed, k.fund_willingness * min(1.0, fund / k.fund_full), 0.0)
+    bids = bidding.form_trilateral(
+        bids, tender_open=t.trilateral_open, tender_sector=t.sector, u_partner=t.u_partner,
+        u_willing=t.u_willing, dv_sector=dv.sector, dv_tech=dv.tech, dv_brand=dv.brand,
+        dv_cost=dv.base_cost, willingness=willingness, tender_bonus=bonus,
+        cn_share=k.trilateral_cn_share)
+
+    # local content: every foreign bid in a developing host plans the share of work it will
+    # source locally (at least the enforced rule, more where local firms are cheaper) and prices
+    # it in
+    q.own_cost = bids.cost.copy()
+    q.local_share = _plan_local_sourcing(m, q, bids)
+    bids.cost = local_m.blended_cost(q.own_cost, q.local_share, q.local_price[_cell(m, q, bids)])
+    q.bids = bids
+    # every bidder chooses its markup from its own history (learned propensities), or prices
+    # at the customary markup when learning is switched off
+    q.learner_row = _learner_rows(m, q)
+    q.markup_choice = learning.choose(m.learners.propensity, q.learner_row,
+                                      m.streams["markups"].random(bids.n))
+    if k.markup_learning:
+        markup = m.learners.grid[q.markup_choice]
+    else:
+        markup = np.full(bids.n, float(k.customary_markup))
+    q.markup = np.where(bids.live, markup, 0.0)
+    q.price = bidding.bid_prices(bids, t.value, q.markup)
+
+
+def _learner_rows(m: TripleWinModel, q: Quarter) -> np.ndarray:
+    """Who chooses the markup of each bid, and in which situation: the association for a
+    consortium bid, the Chinese firm (the lead of a trilateral consortium) for a Chinese bid,
+    the developing-country firm for its own bid at home, the developed firm otherwise; the
+    situation is whether rivals, and rivals of the bidder's
+    own kind, bid on the tender (:func:`sim.mechanisms.learning.rival_context`)."""
+    b, L = q.bids, m.learners
+    sector = q.tenders.sector[b.tender]
+    ctx = learning.rival_context(b.tender, b.is_cn.astype(np.int64), b.live, q.tenders.n, 2)
+    return np.where(b.consortium, L.rows("assoc", sector, ctx),
+                    np.where(b.is_cn, L.rows("cn", np.maximum(b.cn, 0), ctx),
+                             np.where(b.dg >= 0, L.rows("dg", np.maximum(b.dg, 0), ctx),
+                                      L.rows("dv", np.maximum(b.dv, 0), ctx))))
+
+
+def learn_markups(m: TripleWinModel, q: Quarter, won: np.ndarray, profit: np.ndarray) -> None:
+    """Bidders reinforce the markups they used by the profit they earned (per unit of tender
+    value, nothing on a lost bid); volume-seeking SOEs also value the contract itself (idle
+    capacity put to work, state direction: the volume terms of their bid utility)."""
+    b, t = q.bids, q.tenders
+    live = np.flatnonzero(b.live)
+    value = t.value[b.tender[live]]
+    idle = np.where(b.consortium[live], 1.0 - m.utilization[t.sector[b.tender[live]]],
+                    np.where(b.is_cn[live], idle_share(m)[np.maximum(b.cn[live], 0)], 0.0))
+    volume = np.where(b.is_cn[live], m.k.volume_weight + m.k.idle_weight * idle, 0.0)
+    reward = learning.bid_reward(won=won[live], margin=profit[live] / value,
+                                 orientation=b.orient[live], volume_value=volume)
+    m.learners.propensity = learning.reinforce(
+        m.learners.propensity, q.learner_row[live], q.markup_choice[live], reward,
+        recency=m.k.learning_recency, experimentation=m.k.learning_experimentation)
+
+
+def _cell(m: TripleWinModel, q: Quarter, bids: bidding.Bids) -> np.ndarray:
+    """(host, sector) cell of each bid's tender."""
+    t = q.tenders
+    return local_m.cells(t.host[bids.tender], t.sector[bids.tender], len(SECTORS))
+
+
+def _local_bids(m: TripleWinModel, q: Quarter, exp_loss: np.ndarray) -> bidding.Bids:
+    """Bids of developing-country firms on tenders of their sector in their home host."""
+    t, dg = q.tenders, m.dg
+    u = m.streams["local"].random((LOOKS_DG, dg.n))
+    everyone = np.arange(dg.n)
+    picks = [bidding.sample_local(u[j], everyone, dg.sector, dg.home, t.sector, t.host,
+                                  t.by_sector) for j in range(LOOKS_DG)]
+    firm = np.concatenate([p[0] for p in picks]).astype(np.int64)
+    ti = np.concatenate([p[1] for p in picks]).astype(np.int64)
+    if firm.size:
+        key = bidding.unique_sorted(firm * (t.n + 1) + ti)
+        firm, ti = key // (t.n + 1), key % (t.n + 1)
+    keep = (dgf.bid_utility(exp_loss[t.host[ti]]) > 0) & (dg.tech[firm] >= t.min_tech[ti])
+    firm, ti = firm[keep], ti[keep]
+    out = bidding.Bids(
+        tender=ti, tech=dg.tech[firm], brand=np.full(firm.size, LOCAL_BRAND),
+        cost=dg.base_cost[firm], weight=dg.capacity[firm], orient=np.ones(firm.size),
+        **bidding.empty_like_bids(firm.size))
+    out.dg[:] = firm
+    return out
+
+
+def _plan_local_sourcing(m: TripleWinModel, q: Quarter, bids: bidding.Bids) -> np.ndarray:
+    """Share of each bid's work its bidder plans to source from local firms (0 in developed
+    hosts and for local firms' own bids). Sets the quarter's local subcontract price per cell."""
+    t, dg, h = q.tenders, m.dg, m.hosts
+    n_cells = h.n * len(SECTORS)
+    cap, cost, tech = local_m.cell_stats(local_m.cells(dg.home, dg.sector, len(SECTORS)),
+                                         dg.capacity, dg.base_cost, dg.tech, n_cells)
+    q.local_price = cost * (1.0 + local_m.SUB_MARGIN)
+    cell = _cell(m, q, bids)
+    host = t.host[bids.tender]
+    foreign = ~t.developed[bids.tender] & (bids.dg < 0)
+    rule = m.lever("local_content") * m.local_enforcement[host]
+    share = local_m.sourcing_share(rule=rule, own_cost=bids.cost, local_price=q.local_price[cell],
+                                   available=cap[cell] > 0)
+    return np.where(foreign, share, 0.0)
