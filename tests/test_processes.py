@@ -89,8 +89,16 @@ def _wait_for(cond, what: str, proc: subprocess.Popen[bytes], timeout: float = 1
 
 
 def _workers(pid: int) -> list[Any]:
-    """The worker processes of a command: grandchildren (children of the worker server)."""
-    return [p for p in _tree(pid)[1:] if p.ppid() != pid]
+    """The worker processes of a command: grandchildren (children of the worker server); a
+    process that ends while it is looked at is not one."""
+    out = []
+    for p in _tree(pid)[1:]:
+        try:
+            if p.ppid() != pid:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
 
 
 @contextlib.contextmanager
