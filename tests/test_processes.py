@@ -143,7 +143,7 @@ def test_killed_sweep_leaves_no_process(tmp_path: Path, sig: int) -> None:
 
 
 def test_killed_run_leaves_no_process(tmp_path: Path) -> None:
-    proc = _start(["run", str(BASELINE), "--replications", "6", "--workers", "2", "--out",
+    proc = _start(["run", str(BASELINE), "--replications", "400", "--workers", "2", "--out",
                    str(tmp_path / "r"), "--no-plots"], tmp_path)
     with _cleanup(proc):
         _wait_for(lambda: len(_workers(proc.pid)) >= 2, "two workers", proc)
