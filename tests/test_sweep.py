@@ -218,6 +218,39 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, small: Pa
     assert r.returncode == 1 and "2 of 12 runs failed" in r.stderr
 
 
+def test_retry_failed_runs_them_again_once(tmp_path: Path, small: Path) -> None:
+    """--resume --retry-failed takes the failed runs off disk and runs them again: afterwards
+    every run is on disk exactly once, with the values of a sweep where nothing failed (time
+    series included); without --resume the option is refused."""
+    import dataclasses
+
+    small.write_text(SMALL + "keep_timeseries: true\ntesting: {fail_runs: [3, 8, 9, 10, 11]}\n")
+    r = _cli("sweep", small, "--out", tmp_path / "o", "--retry-failed", cwd=tmp_path)
+    assert r.returncode == 2 and "--retry-failed" in r.stderr and "--resume" in r.stderr
+    assert not (tmp_path / "o").exists()
+    r = _cli("sweep", small, "--out", tmp_path / "o", "--workers", "2", "--chunk-size", "4",
+             cwd=tmp_path)
+    assert r.returncode == 1 and "5 of 12 runs failed" in r.stderr
+    assert f"--out {tmp_path / 'o'} --resume --retry-failed" in r.stderr
+    # the same sweep (same file, same sha256) in a world where those runs no longer fail, as
+    # when a worker was lost or a node ran out of memory
+    plan = load_sweep(small)
+    plan = dataclasses.replace(plan, spec=plan.spec.model_copy(update={"testing": None}))
+    res = run_sweep(plan, tmp_path / "o", executor="serial", resume=True, retry_failed=True)
+    assert (res.ran, res.failed, res.done) == (5, 0, 12)
+    redone = read_runs(tmp_path / "o")
+    run_sweep(plan, tmp_path / "clean", executor="serial")
+    pd.testing.assert_frame_equal(redone, read_runs(tmp_path / "clean"))
+    ts = pd.read_parquet(tmp_path / "o" / "timeseries").sort_values(["run_id", "step"])
+    clean = pd.read_parquet(tmp_path / "clean" / "timeseries").sort_values(["run_id", "step"])
+    pd.testing.assert_frame_equal(ts.reset_index(drop=True), clean.reset_index(drop=True))
+    man = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert man["runs_failed"] == 0 and man["sessions"][-1]["failed_runs_retried"] == 5
+    # nothing failed any more: a second retry runs nothing
+    res = run_sweep(plan, tmp_path / "o", executor="serial", resume=True, retry_failed=True)
+    assert (res.ran, res.failed, res.done) == (0, 0, 12)
+
+
 def test_timeseries_and_csv_export(tmp_path: Path) -> None:
     spec = {"name": "ts", "base": str(BASELINE), "design": "grid", "levels": 2, "steps": 5,
             "replications": 2, "keep_timeseries": True,

@@ -58,6 +58,8 @@ def sweep(
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue the sweep in --out: runs already on disk are skipped.")
     ] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="With --resume: run the failed runs again too.")] = False,
     chunk_size: Annotated[int | None, typer.Option(
         help="Runs per task and per Parquet file (default: about 16 chunks per worker).")] = None,
     dry_run: Annotated[bool, typer.Option(
@@ -71,6 +73,8 @@ def sweep(
 
     check_executor(executor, scheduler, scheduler_file, workers=workers, chunk_size=chunk_size)
     check_resume_needs_out(resume, out, "sweep")
+    if retry_failed and not resume:
+        bad_input("--retry-failed continues an existing sweep: give it with --resume and --out")
     if not dry_run:
         prestart(executor)  # worker start-up overlaps with reading the plan
     try:
@@ -102,7 +106,8 @@ def sweep(
     with guarded(bar, (SweepRefused,), f"interrupted; finished chunks are on disk. Continue "
                  f"with: triplewin sweep {sweep_file} --out {out} --resume"):
         result = run_sweep(plan, out, executor=executor, workers=n_workers, scheduler=scheduler,
-                           scheduler_file=scheduler_file, resume=resume, chunk_size=chunk_size,
+                           scheduler_file=scheduler_file, resume=resume,
+                           retry_failed=retry_failed, chunk_size=chunk_size,
                            progress=progress, on_start=on_start)
     per_run = (f"; per run {result.worker_seconds / result.ran:.3f} s in a worker, "
                f"{result.cpu_seconds / result.ran:.3f} s of CPU" if result.ran else "")
@@ -115,6 +120,8 @@ def sweep(
                    "'error' column. First:", err=True)
         for rid, text in result.failures:
             typer.echo(f"  run {rid}: {text}", err=True)
+        typer.echo(f"Run them again with: triplewin sweep {sweep_file} --out {out} --resume "
+                   "--retry-failed", err=True)
         raise typer.Exit(EXIT_FAILURE)
 
 

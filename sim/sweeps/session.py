@@ -147,7 +147,8 @@ def default_chunk_size(pending: int, workers: int) -> int:
 def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "process",
               workers: int | None = None, scheduler: str | None = None,
               scheduler_file: str | None = None, resume: bool = False,
-              chunk_size: int | None = None, progress: Progress | None = None,
+              retry_failed: bool = False, chunk_size: int | None = None,
+              progress: Progress | None = None,
               on_start: Callable[[int, int, int], None] | None = None) -> SweepResult:
     """Run (or resume) a sweep into ``out``.
 
@@ -159,6 +160,8 @@ def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "
             scheduler); default ``os.cpu_count()``.
         scheduler, scheduler_file: a running dask scheduler (``dask`` only).
         resume: continue the sweep in ``out``, skipping runs already on disk.
+        retry_failed: with ``resume``, run the failed runs again too (their rows are taken off
+            disk first; a run that fails again is recorded again).
         chunk_size: runs per task and per Parquet file (default :func:`default_chunk_size`).
         progress: called after each chunk with (runs done, runs in all, runs failed).
         on_start: called once before running with (runs already done, runs in all, chunk size).
@@ -172,6 +175,9 @@ def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "
     check_executor_options(executor, scheduler=scheduler, scheduler_file=scheduler_file,
                            workers=workers, chunk_size=chunk_size)
 
+    if retry_failed and not resume:
+        raise SweepRefused("retrying failed runs continues an existing sweep: give --resume "
+                           "with --retry-failed")
     if (out.exists() or out.is_symlink()) and not resume:
         raise SweepRefused(f"{out} already exists; refusing to overwrite it (use --resume to "
                            "continue that sweep, or choose a new --out)")
@@ -182,7 +188,7 @@ def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "
         return _start_session(plan, out, executor=executor, workers=workers,
                               scheduler=scheduler, scheduler_file=scheduler_file,
                               chunk_size=chunk_size, progress=progress, on_start=on_start,
-                              client=client)
+                              client=client, retry_failed=retry_failed)
     finally:
         if client is not None:
             client.close()
@@ -193,7 +199,8 @@ def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "
 def _start_session(plan: SweepPlan, out: Path, *, executor: str, workers: int,
                    scheduler: str | None, scheduler_file: str | None, chunk_size: int | None,
                    progress: Progress | None,
-                   on_start: Callable[[int, int, int], None] | None, client: Any) -> SweepResult:
+                   on_start: Callable[[int, int, int], None] | None, client: Any,
+                   retry_failed: bool = False) -> SweepResult:
     if out.exists() or out.is_symlink():
         manifest = store.read_manifest(out)
         _check_same_sweep(manifest, plan, out)
@@ -207,10 +214,11 @@ def _start_session(plan: SweepPlan, out: Path, *, executor: str, workers: int,
         store.make_folder(out, plan, values, unit, manifest)
 
     with _Lock(out):
+        retried = store.drop_failed(out) if retry_failed else 0
         return _run_session(plan, out, values, manifest, executor=executor, workers=workers,
                             scheduler=scheduler, scheduler_file=scheduler_file,
                             chunk_size=chunk_size, progress=progress, on_start=on_start,
-                            client=client)
+                            client=client, retried=retried)
 
 
 def _check_same_sweep(manifest: dict[str, Any], plan: SweepPlan, out: Path) -> None:
@@ -228,7 +236,7 @@ def _run_session(plan: SweepPlan, out: Path, values: np.ndarray, manifest: dict[
                  executor: str, workers: int, scheduler: str | None, scheduler_file: str | None,
                  chunk_size: int | None, progress: Progress | None,
                  on_start: Callable[[int, int, int], None] | None,
-                 client: Any = None) -> SweepResult:
+                 client: Any = None, retried: int = 0) -> SweepResult:
     t0 = time.perf_counter()
     done, failed, next_chunk, failures = store.scan_runs(out, plan.n_runs)
     pending = np.flatnonzero(~done)
@@ -237,7 +245,7 @@ def _run_session(plan: SweepPlan, out: Path, values: np.ndarray, manifest: dict[
     session = {"started_utc": _now(), "executor": executor,
                "workers": workers if executor != "serial" else 1, "chunk_size": size,
                "scheduler": scheduler or scheduler_file, "runs_at_start": n_done,
-               "status": "running"}
+               "failed_runs_retried": retried, "status": "running"}
     for earlier in manifest.setdefault("sessions", []):
         if earlier.get("status") == "running":  # we hold the lock: that session died
             earlier["status"] = "killed"

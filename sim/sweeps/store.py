@@ -222,6 +222,37 @@ def make_folder(out: Path, plan: SweepPlan, values: np.ndarray, unit: np.ndarray
                            "--out") from None
 
 
+def drop_failed(out: Path) -> int:
+    """Take the failed runs off disk, so that the next session runs them again
+    (``--resume --retry-failed``); returns how many. Each Parquet file that holds a failed run
+    is rewritten without it (atomically, time series first, then runs), or removed when nothing
+    else is in it: a kill at any moment leaves every run either on disk or to be run, never
+    both."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    dropped = 0
+    for f in sorted((out / "runs").glob("part-*.parquet")):
+        if _chunk_id(f) is None:
+            continue
+        t = pq.read_table(f)
+        ok = pc.equal(pc.fill_null(t.column("error"), ""), "")
+        bad = len(t) - pc.sum(ok.cast("int64")).as_py() if len(t) else 0
+        if not bad:
+            continue
+        series = out / "timeseries" / f.name
+        if series.exists():
+            ts = pq.read_table(series)
+            keep = pc.is_in(ts.column("run_id"), value_set=t.filter(ok).column("run_id"))
+            _write_atomic(ts.filter(keep), series)
+        if bad == len(t):
+            f.unlink()
+        else:
+            _write_atomic(t.filter(ok), f)
+        dropped += bad
+    return dropped
+
+
 def scan_runs(out: Path, n_runs: int) -> tuple[np.ndarray, int, int, list[tuple[int, str]]]:
     """Read which runs are on disk: (done mask, failed count, next chunk number, first failures).
     Also removes temporary files left by a killed session and time-series chunks whose runs
