@@ -19,7 +19,7 @@ import numpy as np
 from .groups import GAINS, GROUPS
 from .mechanisms.local import JOBS_LOCAL
 from .mechanisms.environment import OVERCAPACITY_MASK as _OVER
-from .scenario.params import constant
+from .scenario.constants import constant
 
 if TYPE_CHECKING:
     from .model import TripleWinModel

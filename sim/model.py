@@ -31,8 +31,8 @@ from .agents import (
     Lender,
     Lenders,
 )
+from .scenario.constants import CONSTANTS
 from .scenario.params import (
-    CONSTANTS,
     LEVERS,
     OVERCAPACITY,
     POPULATION,

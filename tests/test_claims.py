@@ -30,8 +30,9 @@ from sim.claims import (
 )
 from sim.experiments.compare import compare, with_levers
 from sim.metrics import METRICS
+from sim.scenario.constants import CONSTANTS
 from sim.scenario.load import load_scenario
-from sim.scenario.params import CONSTANTS, LEVERS, WORLD
+from sim.scenario.params import LEVERS, WORLD
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 ALL_CLAIMS = (*CLAIMS, LOCALIZATION_BITES, LENDING_DISCIPLINE)

@@ -1,4 +1,4 @@
-"""Structural constants (sim.scenario.params.CONSTANTS) are real parameters of the run.
+"""Structural constants (sim.scenario.constants.CONSTANTS) are real parameters of the run.
 
 Each declared constant can be set under ``world:`` and moves the model: a short run with the
 constant moved within its declared range differs from the default run with the same seed (a
@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from sim.model import TripleWinModel
+from sim.scenario.constants import CONSTANTS
 from sim.scenario.load import load_scenario
-from sim.scenario.params import CONSTANTS, LEVERS, UNCERTAINTIES, WORLD
+from sim.scenario.params import LEVERS, UNCERTAINTIES, WORLD
 from sim.scenario.schema import Scenario
 
 STEPS = 20

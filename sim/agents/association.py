@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mesa
 
-from ..scenario.params import constant
+from ..scenario.constants import constant
 
 #: How much each sector's tenders depend on technical standards; the CEC's standards work makes
 #: power the sector where integration matters most (China Brief 15(18), *Internally*; F17).

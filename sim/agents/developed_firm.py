@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from ..scenario.params import constant
-
+from ..scenario.constants import constant
 from ._store import array_property
 
 

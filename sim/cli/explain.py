@@ -72,7 +72,8 @@ def explain(
     from rich.table import Table
 
     from sim.metrics import METRICS as metrics
-    from sim.scenario.params import ALL, CONSTANTS, LEVERS, POPULATION, RUN, UNCERTAINTIES
+    from sim.scenario.constants import CONSTANTS
+    from sim.scenario.params import ALL, LEVERS, POPULATION, RUN, UNCERTAINTIES
 
     con = console()
     if name is None and not all_:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario.params import constant
+from ..scenario.constants import constant
 
 #: Brand weight relative to technology in the quality term.
 BRAND_WEIGHT = constant("brand_weight")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ..scenario.params import constant
+from ..scenario.constants import constant
 
 #: Chinese work share inside a trilateral consortium.
 TRILATERAL_CN_SHARE = constant("trilateral_cn_share")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario.params import OVERCAPACITY, SECTORS, constant
+from ..scenario.constants import constant
+from ..scenario.params import OVERCAPACITY, SECTORS
 
 #: Which sectors (in ``SECTORS`` order) carry overcapacity at home.
 OVERCAPACITY_MASK = np.array([s in OVERCAPACITY for s in SECTORS])

@@ -17,7 +17,7 @@ when profits are zero, by Nicolaisen, Petrov & Tesfatsion (2001), *IEEE Transact
 Evolutionary Computation* 5(5) (the AMES electricity test bed). Here a bidder that keeps losing
 learns through forgetting and the others' reinforcement; non-negative rewards as in both. The
 values of the recency and experimentation parameters are assumptions (declared in
-:mod:`sim.scenario.params`).
+:mod:`sim.scenario.constants`).
 
 Nothing here knows how many rivals a bidder faces: price wars among uncoordinated bidders and
 higher margins of coordinated bids arise because the markups that win and earn are reinforced.
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scenario.params import constant
+from ..scenario.constants import constant
 
 #: Largest markup over unit cost on the grid (share of cost). Wide enough for a sole bidder
 #: cheaper than its rivals to price up to a host's reserve (a Chinese unit cost about 35% below

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario.params import constant
+from ..scenario.constants import constant
 
 #: Government revenue as a share of GDP in developing hosts (IMF: about 15-20% in low-income
 #: countries), assumption within that range.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario.params import constant
+from ..scenario.constants import constant
 
 #: Share of a local firm's unit cost that is labour (paid at the host's labour cost); the rest
 #: is inputs, assumption (the same 30/70 split as Chinese firms' costs).

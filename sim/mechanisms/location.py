@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario.params import constant
+from ..scenario.constants import constant
 
 #: Capacity (USD bn of quarterly output) moved per USD bn invested.
 CAPACITY_PER_BN = constant("capacity_per_bn")

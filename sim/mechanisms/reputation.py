@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario.params import constant
+from ..scenario.constants import constant
 
 #: Brand gained per quarter at full branding intensity (SOEs; SMEs get half).
 BRANDING_RATE = constant("branding_rate")

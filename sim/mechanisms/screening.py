@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario.params import constant
+from ..scenario.constants import constant
 
 #: Quarterly speed at which a barrier relaxes back to its base while concern is below the
 #: threshold (persistence of screening once in force), assumption.

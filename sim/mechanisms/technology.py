@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario.params import constant
+from ..scenario.constants import constant
 
 #: Learning by doing: technology gained per quarter at full use of capacity abroad.
 LEARNING_RATE = constant("learning_by_doing")

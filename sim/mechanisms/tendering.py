@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ..scenario.params import constant
+from ..scenario.constants import constant
 
 #: Mean tender value, USD bn (lognormal, sigma 1).
 MEAN_VALUE = constant("mean_tender_value")

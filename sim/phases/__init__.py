@@ -10,6 +10,6 @@ tuple :data:`sim.schedule.PHASES`, whose docstring lists them.
 * :mod:`.hosts`: 8 reputation, 9 hosts, 10 record.
 
 Every number of the phases that moves an outcome is a structural constant declared in
-:mod:`sim.scenario.params` (``CONSTANTS``) and read from the run's values, ``m.k.<name>``; the few
+:mod:`sim.scenario.constants` (``CONSTANTS``) and read from the run's values, ``m.k.<name>``; the few
 module constants left carry a ``#:`` comment and are listed in docs/parameters.md.
 """

@@ -23,7 +23,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .params import LEVERS, MAX_AGENTS, MAX_CELLS, RUN, START_YEAR, WORLD, Param
+from .declaration import Param
+from .params import LEVERS, MAX_AGENTS, MAX_CELLS, RUN, START_YEAR, WORLD
 
 #: A scenario's (or sweep's) name, and the rule as messages state it.
 NAME_PATTERN = r"^[a-z0-9-]+$"

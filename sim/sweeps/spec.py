@@ -46,9 +46,10 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..scenario.constants import CONSTANTS
+from ..scenario.declaration import Param
 from ..scenario.load import ScenarioError, load_scenario
 from ..scenario.params import (
-    CONSTANTS,
     LEVERS,
     MAX_AGENTS,
     MAX_REPLICATIONS,
@@ -57,7 +58,6 @@ from ..scenario.params import (
     RUN,
     UNCERTAINTIES,
     WORLD,
-    Param,
 )
 from ..scenario.schema import NAME_PATTERN, NAME_RULE, Scenario
 from ..streams import replication_seeds

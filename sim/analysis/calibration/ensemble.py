@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ...experiments.worlds.plan import world_parameters
-from ...scenario.params import Param
+from ...scenario.declaration import Param
 from ...scenario.schema import Scenario
 from . import EnsembleError
 

@@ -7,7 +7,7 @@ knows. In the terms of exploratory modelling (XLRM: levers, uncertainties, relat
 * a **world** is one draw of every declared uncertainty and structural constant (every parameter
   of :data:`sim.scenario.params.ALL` that is neither a lever, a population size nor a run
   setting), by Latin hypercube sampling (SALib) over its plausible range
-  (:attr:`~sim.scenario.params.Param.world_range`), or one parameter set drawn, by weight, from a
+  (:attr:`~sim.scenario.declaration.Param.world_range`), or one parameter set drawn, by weight, from a
   calibrated ensemble (a Parquet file: one column per parameter, named as in the registry, plus
   ``weight``);
 * in each world, reference A and policy B run with the same replication seeds (common random

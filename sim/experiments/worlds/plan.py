@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...scenario.declaration import Param
 from ...scenario.load import resolved_dict
-from ...scenario.params import ALL, Param
+from ...scenario.params import ALL
 from ...scenario.schema import Scenario
 from ...streams import replication_seeds
 
@@ -274,7 +275,9 @@ def _draw_ensemble(path: str | os.PathLike[str], free: dict[str, Param], held: d
         if not np.isfinite(v).all() or v.min() < p.low or (p.high is not None and v.max() > p.high):
             raise WorldsError(f"{path}: {c}: values out of range or missing ({p.range_text})")
         dims.append(Dimension(c, float(v.min()), float(v.max()), p.integer))
-    from ...analysis.calibration.ensemble import draw_worlds  # systematic resampling by weight
+    from ...analysis.calibration.ensemble import (
+        draw_worlds,  # systematic resampling by weight
+    )
 
     drawn = draw_worlds(df[[*cols, "weight"]], n, seed)
     return dims, np.array([[d[c] for c in cols] for d in drawn], dtype=float)
