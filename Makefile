@@ -64,11 +64,11 @@ lesson: venv
 	$(VENV)/bin/jupyter notebook docs/tutorial.ipynb
 
 test: venv
-	$(VPY) -m pytest -n 2 tests $(PYTEST_ARGS)
+	$(VPY) -m pytest -n 2 $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: venv
-	$(VPY) -m pytest -n 2 -m "not slow" tests $(PYTEST_ARGS)
+	$(VPY) -m pytest -n 2 -m "not slow" $(PYTEST_ARGS)
 
 # One table (agent-steps/s vs Mesa's Boltzmann model, scaling, replication and CLI wall times,
 # start-up, sweep throughput and memory) on stdout, bench/results.md and bench/results.json.

@@ -25,6 +25,16 @@ from .boltzmann import BoltzmannWealth
 DEFAULT_WORLD = {"n_developed_hosts": 8, "n_developing_hosts": 30, "n_cn_firms": 120,
                  "n_dv_firms": 60}
 ASSOCIATIONS = 7
+#: The lenders (policy banks, joint funds, multilateral lenders), fixed.
+LENDERS = 3
+#: Developing-country firms per developing host (the default ``dg_firms_per_host``, kept).
+DG_FIRMS_PER_HOST = 4
+
+
+def agent_count(world: dict[str, int]) -> int:
+    """The model's agents in ``world``: hosts, firms of every kind, lenders, associations."""
+    return (sum(world.values()) + DG_FIRMS_PER_HOST * world["n_developing_hosts"] + LENDERS
+            + ASSOCIATIONS)
 #: Agent counts aimed at, and (warm-up steps, timed steps) at each.
 SIZES = {1_000: (2, 20), 10_000: (2, 10), 100_000: (1, 3)}
 SEED = 2015
@@ -36,7 +46,7 @@ SCENARIO = "scenarios/baseline.yaml"
 
 def scaled_world(target: int) -> dict[str, int]:
     """Population sizes of a default world scaled to about ``target`` agents."""
-    k = (target - ASSOCIATIONS) / sum(DEFAULT_WORLD.values())
+    k = (target - LENDERS - ASSOCIATIONS) / (agent_count(DEFAULT_WORLD) - LENDERS - ASSOCIATIONS)
     return {name: max(1, round(n * k)) for name, n in DEFAULT_WORLD.items()}
 
 

@@ -1,6 +1,6 @@
 """Checks of the benchmark's own logic: no timing is asserted here, ever (issue 6 section 2).
 
-Run with ``.venv/bin/python -m pytest bench/test_bench.py`` (the suite's testpaths is tests/).
+Collected by the suite (``testpaths`` in pyproject.toml names tests/ and this file).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_boltzmann_is_reproducible() -> None:
 @pytest.mark.parametrize("target", [1_000, 10_000, 100_000])
 def test_scaled_world_keeps_the_default_proportions(target: int) -> None:
     w = scaling.scaled_world(target)
-    n = sum(w.values()) + scaling.ASSOCIATIONS
+    n = scaling.agent_count(w)
     assert abs(n - target) <= 0.01 * target
     k = w["n_cn_firms"] / scaling.DEFAULT_WORLD["n_cn_firms"]
     for name, default in scaling.DEFAULT_WORLD.items():
@@ -52,7 +52,7 @@ def test_scaled_world_counts_agents_as_the_model_does() -> None:
     from sim.model import TripleWinModel
 
     m = TripleWinModel(rng=1, steps=1, **scaling.model_params(1_000))
-    assert len(m.agents) == sum(scaling.scaled_world(1_000).values()) + scaling.ASSOCIATIONS
+    assert len(m.agents) == scaling.agent_count(scaling.scaled_world(1_000))
 
 
 def test_fit_exponent_recovers_a_power_law() -> None:
