@@ -1,4 +1,4 @@
-"""Accounting invariants that must hold after every step (DESIGN.md section 3, last paragraph).
+"""Accounting invariants that must hold after every step (docs/ODD.md section 3, last paragraph).
 
 ``violations(model)`` returns a list of human-readable problems (empty when the books balance).
 The test suite checks it after every step over several seeds and lever settings.

@@ -1,4 +1,4 @@
-"""Outcome metrics, declared once (DESIGN.md section 5; STYLE.md habit 8).
+"""Outcome metrics, declared once (docs/ODD.md section 7.10).
 
 Each :class:`Metric` has a name (part of the public contract), label, unit, meaning and group.
 :func:`compute` evaluates them all from the model's state at the end of a step; shares over time

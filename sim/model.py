@@ -70,7 +70,7 @@ DEV_GDP_PER_SIZE, DG_GDP_PER_SIZE = 400.0, 3.75
 
 
 class TripleWinModel(mesa.Model):
-    """Agent-based model of international industrial capacity cooperation (DESIGN.md).
+    """Agent-based model of international industrial capacity cooperation (docs/ODD.md).
 
     Args:
         rng: seed (int) or numpy SeedSequence/Generator; one seed decides the whole run.

@@ -257,8 +257,8 @@ def _compare_body(c: CompareData) -> str:
 <th>B &minus; A</th><th>95% CI</th><th>verdict</th></tr></thead><tbody>{"".join(rows)}</tbody>
 </table>
 <p class="meta">Cumulative gain by {q}, USD bn. A group wins where the whole 95% confidence
-interval of its paired difference lies above zero; a triple win is all three (DESIGN.md
-section 5).</p></div>
+interval of its paired difference lies above zero; a triple win is all three (docs/ODD.md
+section 1, "The verdict").</p></div>
 <h2>What the scenarios ask</h2>
 <h3>A (reference): {_e(c.a.name)}</h3>
 <p>{_prose(c.a.description) or "<em>No description in the manifest.</em>"}</p>

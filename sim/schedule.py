@@ -1,4 +1,4 @@
-"""The ten phases of one quarter, in order (DESIGN.md section 3). This is the only place the
+"""The ten phases of one quarter, in order (docs/ODD.md section 3). This is the only place the
 order is set; :meth:`sim.model.TripleWinModel.step` loops over :data:`PHASES`.
 
 1. environment   domestic demand and utilisation, labour cost, SME participation, BITs, host risk

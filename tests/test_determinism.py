@@ -1,4 +1,4 @@
-"""One seed decides a run (DESIGN.md section 5; STYLE.md item 3).
+"""One seed decides a run (docs/ODD.md section 4, "Stochasticity").
 
 Same scenario and seed give byte-identical ``summary.json`` and ``timeseries.csv``; another seed
 gives other numbers; replication r has the same seed whatever the number of replications and

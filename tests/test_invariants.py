@@ -1,6 +1,6 @@
 """Layer 1 of the test suite (STYLE.md item 9): the books balance after every step.
 
-``sim.invariants.violations(model)`` lists every broken accounting invariant of DESIGN.md section 3
+``sim.invariants.violations(model)`` lists every broken accounting invariant of docs/ODD.md section 3
 (awarded value = revenue of winners, capacity conserved, shares in [0, 1], nothing NaN). Here it
 must return ``[]`` after *every* step, over several seeds, for default, zero, maximal and
 scheduled levers, for the smallest allowed world and at the extremes of the uncertainties; and, by

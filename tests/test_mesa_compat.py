@@ -1,4 +1,4 @@
-"""The model is a well-behaved Mesa 3 model (DESIGN.md section 7: Mesa >= 3.5.1, < 4).
+"""The model is a well-behaved Mesa 3 model (pyproject.toml: Mesa >= 3.5.1, < 4).
 
 Mesa's own tools must drive it: ``mesa.batch_run`` with the levers as keyword arguments and
 ``rng=`` seeds, the data collector reporting every metric, agents in AgentSets by type (Mesa 3.5

@@ -3,8 +3,8 @@
 Scenario files are discovered, not listed: a new ``scenarios/*.yaml`` is tested the moment it is
 added. Each must pass ``triplewin validate`` (exit 0), run two short replications with balanced
 books, describe itself for a student naming its China Brief section, and carry a unique name
-equal to its file stem. One end-to-end test checks the files ``triplewin run`` writes (DESIGN.md
-section 7) and that a second run never overwrites the first.
+equal to its file stem. One end-to-end test checks the files ``triplewin run`` writes (docs/ODD.md
+section 4, "Observation") and that a second run never overwrites the first.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def _tree_digest(folder: Path) -> dict[str, str]:
 
 def test_run_writes_the_contract_files_and_never_overwrites(tmp_path: Path, cli) -> None:
     """``python -m sim run baseline.yaml --replications 2 --steps 8 --out DIR`` writes the
-    manifest, time series (2 x 8 rows), summary and non-empty PNG figures of DESIGN.md section 7;
+    manifest, time series (2 x 8 rows), summary and non-empty PNG figures of docs/ODD.md section 4;
     a second run into the same DIR exits 2 and leaves the first untouched."""
     out = tmp_path / "run"
     args = ("run", REPO / "scenarios" / "baseline.yaml", "--replications", "2", "--steps", "8",

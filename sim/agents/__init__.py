@@ -1,4 +1,4 @@
-"""The six kinds of Mesa agent (DESIGN.md section 2).
+"""The six kinds of Mesa agent (docs/ODD.md section 2).
 
 Each agent is a thin Mesa ``Agent`` whose state lives in one row of a numpy array store owned by
 the model (:class:`~sim.agents.chinese_firm.ChineseFirms` and friends). The arrays let the hot

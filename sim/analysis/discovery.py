@@ -4,8 +4,8 @@ A run is a **triple win** when each of its three gains (``gain_developed``, ``ga
 ``gain_china``) is above the reference scenario's (by default ``no-cooperation``) **in the same
 world and the same replication**: the reference runs with its own levers in the run's world
 (every uncertainty, structural constant and population size as in that run) and with the run's
-replication seed (paired, common random numbers, DESIGN.md section 5). A sweep over uncertainties
-therefore compares each policy with the reference in its own world, never with a luckier or
+replication seed (paired, common random numbers, docs/ODD.md section 4, "Stochasticity"). A
+sweep over uncertainties therefore compares each policy with the reference in its own world, never with a luckier or
 unluckier default world. Parameters that the reference file sets itself under ``world:`` (for
 ``no-cooperation``, ``capital_controls: 1``: exports only) are part of what the reference *is* and
 keep its value. A gain counts only when it exceeds the reference's by more than a hair

@@ -64,7 +64,7 @@ SCALES: dict[str, Scale] = {s.name: s for s in [
           "contractors' international revenue measures it (the `market_size` calibration "
           "pattern); overseas contracting figures counted more widely (MOFCOM) are compared at "
           "this scale.",
-          "modelling choice (DESIGN of the market: the hosts stand for the world market); "
+          "modelling choice (the hosts stand for the world market); "
           "ENR, The Top 250 International Contractors"),
     Scale("odi_coverage", 0.2, "share of outward investment flows", 0.1, 0.3,
           "Share of China's outward direct investment flows that the model's investment "

@@ -35,7 +35,7 @@ from ..scenario.params import LEVERS, START_YEAR
 from ..scenario.schema import Scenario, value_at
 from .live import GAINS, LiveError, LiveRun, Reference, check_lever
 
-#: Which levers each group's governments hold (DESIGN: the class plays). Names not declared as
+#: Which levers each group's governments hold (docs/classroom.md). Names not declared as
 #: levers (yet) are skipped, so the lists may name levers that a newer model adds.
 GROUP_LEVERS: dict[str, tuple[str, ...]] = {
     "china": ("joint_bidding", "soe_reform", "ipr_protection", "branding",

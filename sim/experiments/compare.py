@@ -1,5 +1,5 @@
 """Paired comparison of two scenarios with common random numbers, and the triple-win verdict
-(DESIGN.md section 5).
+(docs/ODD.md section 1, "The verdict").
 
 Both scenarios run replication r with the same seed; the paired difference B - A of each metric
 at the final step is summarised by its mean and a 95% Student-t confidence interval. A group wins
@@ -33,7 +33,8 @@ class Comparison:
     verdict: dict[str, bool]
 
     def as_json(self) -> dict[str, Any]:
-        """The contract shape (DESIGN.md section 7) plus the scenario names and seeds."""
+        """The contract shape (docs/ODD.md section 4, "Observation") plus the scenario names and
+        seeds."""
         return {
             "a": self.a.scenario.name, "b": self.b.scenario.name,
             "replications": len(self.a.seeds), "seeds": self.a.seeds,

@@ -1,4 +1,4 @@
-"""Replications of one scenario and the files of a run (DESIGN.md section 7).
+"""Replications of one scenario and the files of a run (docs/ODD.md section 4, "Observation").
 
 ``run_replications`` runs replication r with seed ``replication_seeds(run.seed, R)[r]``, the same
 for every scenario (common random numbers), in this process or on worker processes (the same

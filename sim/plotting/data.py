@@ -3,7 +3,7 @@
 Plotting reads result files only, never a live model (STYLE.md layout). A *run* folder holds
 ``timeseries.csv``, ``summary.json`` and ``manifest.json``; a *compare* folder holds
 ``comparison.json``, ``timeseries_a.csv``, ``timeseries_b.csv`` and ``manifest.json``
-(DESIGN.md section 7). :func:`load` reads either into a :class:`RunData` or a
+(docs/ODD.md section 4, "Observation"). :func:`load` reads either into a :class:`RunData` or a
 :class:`CompareData`.
 
 ``run`` and ``compare`` draw their figures before the folder is complete, from the same tables

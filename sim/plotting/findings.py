@@ -5,7 +5,7 @@ raises all three groups' gains") rather than what is plotted ("Gains"). Only a c
 runs in the same world, paired) speaks of gains or wins; one run's welfare indices are *levels*
 and its outputs say so (:func:`run_levels_title`). The rules are simple and
 stated here: a group *gains* where the 95% confidence interval lies wholly above zero, *loses*
-where it lies wholly below, and is *unclear* otherwise (DESIGN.md section 5).
+where it lies wholly below, and is *unclear* otherwise (docs/ODD.md section 1, "The verdict").
 """
 
 from __future__ import annotations

@@ -270,7 +270,7 @@ UNCERTAINTIES: dict[str, Param] = {
 }
 
 
-def _pop(name, default, low, high, meaning, source="DESIGN.md section 2 (default population)"):
+def _pop(name, default, low, high, meaning, source="docs/ODD.md section 2 (default population)"):
     return Param(name, "population", default, "count", low, high, meaning, source, integer=True)
 
 
@@ -289,9 +289,9 @@ POPULATION: dict[str, Param] = {
         _pop("n_dv_firms", 60, 7, 100_000, "Developed-country firms across the seven sectors."),
         _pop("dg_firms_per_host", 4, 0, 100,
              "Developing-country firms (local contractors and suppliers) per developing host.",
-             "DESIGN.md section 2 (developing-country firms); assumption on the number"),
+             "docs/ODD.md section 2 (developing-country firms); assumption on the number"),
         Param("soe_share", "population", 0.25, "share 0-1", 0.0, 1.0,
-              "Share of Chinese firms that are SOEs.", "DESIGN.md section 2 (about a quarter)"),
+              "Share of Chinese firms that are SOEs.", "docs/ODD.md section 2 (about a quarter)"),
     ]
 }
 
@@ -299,13 +299,13 @@ RUN: dict[str, Param] = {
     p.name: p
     for p in [
         Param("steps", "run", 40, "quarters", 1, MAX_STEPS,
-              "Number of quarterly steps; step 0 is 2015Q1.", "DESIGN.md section 2", integer=True),
+              "Number of quarterly steps; step 0 is 2015Q1.", "docs/ODD.md section 2", integer=True),
         Param("seed", "run", 2015, "integer", 0, 2**63 - 1,
               "Root seed; replication seeds are spawned from it by numpy SeedSequence.",
-              "DESIGN.md section 5", integer=True),
+              "docs/ODD.md section 4 (Stochasticity)", integer=True),
         Param("replications", "run", 10, "count", 1, MAX_REPLICATIONS,
               "Independent replications (common random numbers across scenarios).",
-              "DESIGN.md section 5", integer=True),
+              "docs/ODD.md section 4 (Stochasticity)", integer=True),
     ]
 }
 
