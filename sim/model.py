@@ -137,6 +137,15 @@ class TripleWinModel(mesa.Model):
         self.levers[name] = value
         self._resolved.clear()
 
+    def set_uncertainty(self, name: str, value: Any) -> None:
+        """Change a schedulable uncertainty (a number or a schedule) from the next lookup on: a
+        stance a government can take, such as investment screening in the class game."""
+        p = UNCERTAINTIES.get(name)
+        if p is None or not p.schedulable:
+            raise KeyError(f"{name!r} is not an uncertainty that takes a schedule")
+        self.world[name] = value
+        self._resolved.clear()
+
     @property
     def quarter(self) -> str:
         """Calendar quarter of the step being simulated, e.g. ``2017Q3``."""

@@ -74,6 +74,15 @@ def test_three_groups_play_rounds_and_the_scenario_replays(game, tmp_path: Path)
     s, d = c.post("/api/game/move", {"token": players["china"], "name": "joint_bidding",
                                      "value": 7})
     assert s == 400 and "out of range" in d["error"]
+    # the developed countries' screening stance is theirs; other uncertainties are nobody's
+    s, d = c.post("/api/game/move", {"token": players["china"], "name": "investment_screening",
+                                     "value": 0.5})
+    assert s == 403 and "held by Developed countries" in d["error"]
+    s, d = c.post("/api/game/move", {"token": players["developed"], "name": "instability",
+                                     "value": 0.5})
+    assert s == 400 and "unknown lever" in d["error"]
+    s, cfg = c.request("GET", "/api/config")
+    assert [x["name"] for x in cfg["game"]["stances"]] == ["investment_screening"]
 
     # round 1: every group moves; the instructor advances one year
     moves = [("china", "joint_bidding", 1.0), ("china", "soe_reform", 0.8),
@@ -95,10 +104,16 @@ def test_three_groups_play_rounds_and_the_scenario_replays(game, tmp_path: Path)
     s, d = c.post("/api/game/move", {"token": players["developed"],
                                      "name": "third_party_cooperation", "value": 0.2})
     assert s == 200
+    s, d = c.post("/api/game/move", {"token": players["developed"],
+                                     "name": "investment_screening", "value": 0.4})
+    assert s == 200, d
     s, st = c.post("/api/game/admin", {**teacher, "action": "advance"})
-    assert st["round"] == 2 and st["moves"][-1] == {
-        "round": 2, "step": 4, "quarter": "2016Q1", "lever": "third_party_cooperation",
-        "value": 0.2, "group": "developed"}
+    assert st["round"] == 2 and st["moves"][-2:] == [
+        {"round": 2, "step": 4, "quarter": "2016Q1", "lever": "investment_screening",
+         "value": 0.4, "group": "developed"},
+        {"round": 2, "step": 4, "quarter": "2016Q1", "lever": "third_party_cooperation",
+         "value": 0.2, "group": "developed"}]
+    assert st["groups"]["developed"]["levers"]["investment_screening"]["value"] == 0.4
     # reveal: a player now sees every group's result and the world
     c.post("/api/game/admin", {**teacher, "action": "reveal"})
     s, d = c.post("/api/game/state", {"token": players["developing"]})
@@ -120,6 +135,7 @@ def test_three_groups_play_rounds_and_the_scenario_replays(game, tmp_path: Path)
     path = tmp_path / d["filename"]
     path.write_text(d["yaml"])
     assert "third_party_cooperation:\n    0: 0.9\n    4: 0.2" in d["yaml"]
+    assert "investment_screening:\n    0: 0.0\n    4: 0.4" in d["yaml"].split("levers:")[0]
     out = tmp_path / "replay"
     r = subprocess.run([sys.executable, "-m", "sim", "run", str(path), "--out", str(out),
                         "--no-plots", "--workers", "1"], capture_output=True, text=True,
@@ -148,11 +164,12 @@ def test_joining_needs_the_code(game) -> None:
 
 
 def test_every_lever_is_held_by_one_group() -> None:
-    """A lever the model declares is moved in the game by exactly one group (declared once in
-    GROUP_LEVERS): a new lever fails here until a group holds it."""
-    from sim.app.game import GROUP_LEVERS
+    """A lever the model declares (and each stance the game hands out) is moved in the game by
+    exactly one group (declared once in GROUP_LEVERS): a new lever fails here until a group
+    holds it."""
+    from sim.app.game import GAME_STANCES, GROUP_LEVERS
     from sim.scenario.params import LEVERS
 
-    for name in LEVERS:
+    for name in [*LEVERS, *GAME_STANCES]:
         holders = [g for g, names in GROUP_LEVERS.items() if name in names]
         assert len(holders) == 1, (name, holders)

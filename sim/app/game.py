@@ -4,7 +4,8 @@
 ``/join`` on their own devices, type the session's join code and pick a group: China, developed
 countries or developing countries. Each group moves only the levers its governments hold
 (:data:`GROUP_LEVERS`, declared once here; the page builds its sliders from it and from the lever
-declarations). Moves wait until the instructor, on ``/class`` (opened with a private key printed
+declarations); the developed countries also set their investment-screening stance, a
+schedulable uncertainty of the model that the game hands to them (:data:`GAME_STANCES`). Moves wait until the instructor, on ``/class`` (opened with a private key printed
 at start), advances the round: the pending moves take effect at the round's first quarter and
 the world steps a few simulated years, beside a reference run in the same world (the
 no-cooperation scenario by default, same seed). Every screen shows each group's welfare index
@@ -31,9 +32,9 @@ from typing import Any
 import yaml
 
 from ..groups import BY_KEY
-from ..scenario.params import LEVERS, START_YEAR
+from ..scenario.params import LEVERS, START_YEAR, UNCERTAINTIES, Param
 from ..scenario.schema import Scenario, value_at
-from .live import GAINS, LiveError, LiveRun, Reference, check_lever
+from .live import GAINS, LiveError, LiveRun, Reference, check_value, slider
 
 #: Which levers each group's governments hold (docs/classroom.md). Names not declared as
 #: levers (yet) are skipped, so the lists may name levers that a newer model adds.
@@ -41,9 +42,13 @@ GROUP_LEVERS: dict[str, tuple[str, ...]] = {
     "china": ("joint_bidding", "soe_reform", "ipr_protection", "branding",
               "standards_integration", "state_support", "overseas_parks", "localization",
               "policy_bank_lending"),
-    "developed": ("bit_coverage", "third_party_cooperation", "joint_fund"),
+    "developed": ("bit_coverage", "third_party_cooperation", "joint_fund",
+                  "investment_screening"),
     "developing": ("local_content", "lending_discipline"),
 }
+#: Uncertainties of the model that the game treats as a government's stance: a group moves them
+#: like its levers (they must take a schedule). In a scenario file they stay under ``world:``.
+GAME_STANCES: tuple[str, ...] = ("investment_screening",)
 #: Each group's name as the game shows it.
 GROUP_NAMES = {k: BY_KEY[k].title for k in GROUP_LEVERS}
 #: Join codes use letters and digits that cannot be mistaken for each other when read aloud.
@@ -54,9 +59,25 @@ MAX_PLAYERS = 300
 MAX_BAD_CODES = 20
 
 
+def control(name: Any) -> Param | None:
+    """The declaration of a lever, or of a stance the game hands to a group; None otherwise."""
+    if not isinstance(name, str):
+        return None
+    if name in LEVERS:
+        return LEVERS[name]
+    p = UNCERTAINTIES.get(name) if name in GAME_STANCES else None
+    return p if p is not None and p.schedulable else None
+
+
 def group_levers() -> dict[str, list[str]]:
-    """The levers each group holds in this model (declared levers only)."""
-    return {g: [n for n in names if n in LEVERS] for g, names in GROUP_LEVERS.items()}
+    """The levers (and stances) each group holds in this model (declared names only)."""
+    return {g: [n for n in names if control(n) is not None]
+            for g, names in GROUP_LEVERS.items()}
+
+
+def stance_sliders() -> list[dict[str, Any]]:
+    """Slider declarations of the stances a group holds (the levers' are in the page config)."""
+    return [slider(p) for n in GAME_STANCES if (p := control(n)) is not None]
 
 
 def holder_of(lever: str) -> str | None:
@@ -135,7 +156,11 @@ class GameSession:
     # --- play ------------------------------------------------------------------------------
     def move(self, player: Player, name: Any, value: Any) -> None:
         """A group's move for the next round (its own levers only, not while frozen)."""
-        v = check_lever(name, value)
+        p = control(name)
+        if p is None:
+            raise LiveError(f"unknown lever {str(name)[:40]!r}; levers are "
+                            f"{', '.join(n for names in group_levers().values() for n in names)}")
+        v = check_value(p, name, value)
         if name not in group_levers()[player.group]:
             raise GameAccessError(f"{name} is not a lever of {GROUP_NAMES[player.group]} "
                                   f"(held by {GROUP_NAMES.get(holder_of(name) or '', 'nobody')})")
@@ -154,7 +179,10 @@ class GameSession:
             step = len(self.live.model.history)
             for name, v in sorted(self.pending.items()):
                 if v != self.lever_value(name):
-                    self.live.set_lever(name, v)
+                    if name in LEVERS:
+                        self.live.set_lever(name, v)
+                    else:
+                        self.live.set_uncertainty(name, v)
                     self.moves.append({"round": self.round + 1, "step": step,
                                        "quarter": _quarter(step), "lever": name, "value": v,
                                        "group": holder_of(name)})
@@ -175,7 +203,10 @@ class GameSession:
 
     def lever_value(self, name: str) -> float:
         step = len(self.live.model.history)
-        return value_at(self.live.model.levers[name], step, LEVERS[name].default)
+        m = self.live.model
+        if name in LEVERS:
+            return value_at(m.levers[name], step, LEVERS[name].default)
+        return value_at(m.world[name], step, UNCERTAINTIES[name].default)
 
     # --- what screens show -----------------------------------------------------------------
     def state(self, player: Player | None = None) -> dict[str, Any]:
@@ -228,6 +259,11 @@ class GameSession:
                 raw = self.live.model.levers[name]
                 levers[name] = ({int(k): float(v) for k, v in raw.items()}
                                 if isinstance(raw, dict) else float(raw))
+            world = dict(data["world"])
+            for name in GAME_STANCES:  # a stance moved in the game: its path as played
+                raw = self.live.model.world.get(name)
+                if isinstance(raw, dict):
+                    world[name] = {int(k): float(v) for k, v in raw.items()}
             moves = "; ".join(f"{m['quarter']} {m['group']}: {m['lever']} = {m['value']:g}"
                               for m in self.moves) or "no lever was moved"
             doc = {
@@ -237,7 +273,7 @@ class GameSession:
                     f"{self.round_quarters} quarters, seed {self.seed}), compared in class with "
                     f"{self.reference.describe()}. Moves: {moves}."),
                 "run": {"steps": played, "seed": self.seed, "replications": 2},
-                "world": data["world"],
+                "world": world,
                 "levers": levers,
             }
             header = ("# Written by the triplewin class game. Lever schedules {step: value} hold "

@@ -28,7 +28,7 @@ from typing import Any
 from ..groups import GROUPS as VERDICT_GROUPS
 from ..metrics import METRICS
 from ..plotting.palette import colour_of, palette_json
-from ..scenario.params import LEVERS, START_YEAR, WORLD
+from ..scenario.params import LEVERS, START_YEAR, UNCERTAINTIES, WORLD, Param
 from ..scenario.schema import Scenario, value_at
 
 #: Name of the default reference scenario (file stem) when the library has it.
@@ -57,16 +57,17 @@ class LiveError(ValueError):
     """A request the page should not have made (unknown lever, value out of range, ...)."""
 
 
+def slider(p: Param) -> dict[str, Any]:
+    """What the page needs to draw a slider for the declared parameter ``p``."""
+    high = float(p.high if p.high is not None else p.low + 1)
+    return {"name": p.name, "label": lever_label(p.name), "unit": p.unit,
+            "low": float(p.low), "high": high, "default": float(p.default),
+            "step": (high - float(p.low)) / 100, "meaning": p.meaning, "source": p.source}
+
+
 def page_config() -> dict[str, Any]:
     """Everything the page builds itself from: one slider per lever, the charts, the colours."""
-    levers = []
-    for p in LEVERS.values():
-        high = float(p.high if p.high is not None else p.low + 1)
-        levers.append({
-            "name": p.name, "label": lever_label(p.name), "unit": p.unit,
-            "low": float(p.low), "high": high, "default": float(p.default),
-            "step": (high - float(p.low)) / 100, "meaning": p.meaning, "source": p.source,
-        })
+    levers = [slider(p) for p in LEVERS.values()]
     charts = []
     metrics = {}
     for _cid, _title, names in CHARTS:
@@ -145,6 +146,11 @@ def check_lever(name: Any, value: Any) -> float:
     p = LEVERS.get(name) if isinstance(name, str) else None
     if p is None:
         raise LiveError(f"unknown lever {str(name)[:40]!r}; levers are {', '.join(LEVERS)}")
+    return check_value(p, name, value)
+
+
+def check_value(p: Param, name: str, value: Any) -> float:
+    """A value from the page for the declared parameter ``p``: a finite number in its range."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise LiveError(f"{name}: expected a number ({p.range_text.split(', or')[0]})")
     try:
@@ -223,6 +229,14 @@ class LiveRun:
         if ref.lever is not None and name != ref.lever:
             self.reference.set_lever(name, lever_path(self.reference.levers[name], step, v,
                                                       LEVERS[name].default))
+
+    def set_uncertainty(self, name: str, value: float) -> None:
+        """Move a schedulable uncertainty (a government's stance, e.g. investment screening)
+        from the next quarter on, in the live model only: like a lever, it becomes part of the
+        run's schedule. The value is checked by the caller."""
+        step = len(self.model.history)
+        self.model.set_uncertainty(name, lever_path(self.model.world[name], step, float(value),
+                                                    UNCERTAINTIES[name].default))
 
     def step(self, n: int = 1) -> None:
         """Advance both models ``n`` quarters (not past the end of the run)."""

@@ -41,7 +41,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..scenario.params import RUN
-from .game import GROUP_NAMES, GameAccessError, GameSession, group_levers
+from .game import GROUP_NAMES, GameAccessError, GameSession, group_levers, stance_sliders
 from .guard import HostGuard, RequestError, allowed_hosts, error, json_body, whole_number
 from .live import (
     DEFAULT_REFERENCE,
@@ -339,7 +339,8 @@ def create_app(scenarios_dir: Path | None, scenario: Path | None = None,
     async def config(_request: Request) -> Response:
         cfg = room.config()
         if game is not None:
-            cfg["game"] = {"groups": group_levers(), "names": GROUP_NAMES}
+            cfg["game"] = {"groups": group_levers(), "names": GROUP_NAMES,
+                           "stances": stance_sliders()}
         return JSONResponse(cfg)
 
     async def create(request: Request) -> Response:

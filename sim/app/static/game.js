@@ -16,7 +16,8 @@
     return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
   }
   function signed(v) { return (v > 0 ? "+" : v < 0 ? "\u2212" : "\u00b1") + fmt(Math.abs(v)); }
-  const lever = (name) => g.config.levers.find((l) => l.name === name);
+  const lever = (name) => g.config.levers.find((l) => l.name === name)
+    || (g.config.game.stances || []).find((l) => l.name === name);
   const colour = (group) => g.config.palette.groups[group];
   const text = (lv, v) => (lv.high > 1.0001 ? Number(v).toFixed(1) : Number(v).toFixed(2));
   function auth() { return teacher ? {key: g.key} : {token: g.token}; }
