@@ -262,14 +262,16 @@ def compare(a: Any, b: Any, *, worlds: int | None = None, replications: int | No
             asked.
     """
     from .experiments import compare as compare_m
-    from .experiments.worlds.experiment import plain, robust_compare
+    from .experiments.worlds.experiment import plain
+    from .results.folders import write_comparison
+    from .results.worlds import robust_compare
 
     sa = load_scenario_config(a, seed=seed, replications=replications, steps=steps)
     sb = load_scenario_config(b, seed=seed, replications=replications, steps=steps)
     if worlds is None:
         c = compare_m.compare(sa, sb, replications=replications, seed=seed, workers=workers)
         if out is not None:
-            compare_m.write_comparison(c, out_dir=out, plots=plots, workers=workers)
+            write_comparison(c, out_dir=out, plots=plots, workers=workers)
         return c.as_json()
     rob, c, final = _guarded(lambda: robust_compare(
         sa, sb, worlds, out=out, seed=seed, replications=replications, uncertain=uncertain,

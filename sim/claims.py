@@ -405,7 +405,7 @@ def evaluate(claim: Claim, *, knockout: bool = False, replications: int | None =
 
     from .experiments.compare import compare, with_levers
     from .experiments.runner import run_replications
-    from .experiments.stats import mean_ci
+    from .stats import mean_ci
     from .scenario.load import load_scenario
     from .streams import replication_seeds
 

@@ -230,7 +230,8 @@ def test_report_opens_offline(browser, tmp_path: Path) -> None:
     """A report from disk: its figures are embedded, nothing else is fetched."""
     from PIL import Image
 
-    from sim.experiments.compare import compare, write_comparison
+    from sim.experiments.compare import compare
+    from sim.results.folders import write_comparison
     from sim.report import write_report
     from sim.scenario.load import load_scenario
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.experiments.stats import mean_ci
+from sim.stats import mean_ci
 from sim.model import TripleWinModel
 from sim.scenario.load import load_scenario
 from sim.streams import replication_seeds

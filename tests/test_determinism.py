@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from sim.experiments.compare import compare, with_levers
-from sim.experiments.runner import run_one, run_replications, timeseries_csv, write_run
+from sim.experiments.runner import run_one, run_replications
 from sim.model import TripleWinModel
+from sim.results.folders import timeseries_csv, write_run
 from sim.scenario.load import load_scenario
 from sim.streams import NAMES, make_streams, replication_seeds
 
@@ -98,7 +99,7 @@ def test_without_worker_processes_the_work_runs_here(baseline, monkeypatch, caps
     figures run in this process, with a note, and give the same numbers and files."""
     from sim.experiments import workers
     from sim.plotting.data import RunData
-    from sim.plotting.parallel import draw
+    from sim.results.figures import draw
 
     serial = run_replications(baseline)
 

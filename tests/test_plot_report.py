@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.experiments.compare import compare, write_comparison
-from sim.experiments.runner import run_replications, write_run
+from sim.experiments.compare import compare
+from sim.experiments.runner import run_replications
 from sim.plotting import data as pdata
 from sim.plotting import findings
 from sim.plotting.palette import GROUP_COLOURS
 from sim.report import write_report
+from sim.results.folders import write_comparison, write_run
 from sim.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,7 +133,7 @@ def test_stems_are_declared_once() -> None:
 def test_figures_drawn_on_workers_are_the_same_files(folders, tmp_path: Path) -> None:
     """`triplewin run` and `compare` draw one figure per worker process: byte for byte what
     drawing them one after the other in this process gives."""
-    from sim.plotting.parallel import draw
+    from sim.results.figures import draw
 
     run = pdata.RunData.from_results(folders["results"])
     cmp = pdata.CompareData.from_comparison(folders["comparison"])

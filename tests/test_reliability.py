@@ -138,7 +138,7 @@ def test_one_replication_gives_no_interval_and_no_verdict(cli, write_file, tmp_p
 def test_mean_ci_has_no_interval_below_two_values():
     import math
 
-    from sim.experiments.stats import json_ready, mean_ci
+    from sim.stats import json_ready, mean_ci
 
     s = mean_ci([3.0])
     assert s["mean"] == 3.0 and math.isnan(s["ci_low"]) and math.isnan(s["ci_high"])

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.experiments.worlds import plan as worlds_plan
-from sim.experiments.worlds.experiment import robust_compare
+from sim.results.worlds import robust_compare
 from sim.experiments.worlds.plan import WorldsError, plan_worlds, world_parameters
 from sim.experiments.worlds.run import run_worlds, work_dir
 from sim.experiments.worlds.verdict import VERDICTS, Robustness, failure_boxes, wilson

@@ -185,7 +185,7 @@ def policies_table(runs: pd.DataFrame, reference: pd.DataFrame, keys: list[str],
     """
     import pandas as pd
 
-    from ..experiments.stats import mean_ci
+    from ..stats import mean_ci
     from ..experiments.worlds.verdict import wilson
 
     if not lever_keys or not world_keys:

@@ -555,7 +555,7 @@ def write_report(runs: HistoryRuns, out_dir: Path, *, verdicts: list[dict[str, A
                  ) -> tuple[Path, dict[str, Any]]:
     """Write report.md, validation.json, trace.md, figures/ (and, with an ensemble, a copy of it
     with its manifest and figures under calibration/) atomically into ``out_dir``."""
-    from ..experiments.runner import atomic_dir, commit_dir
+    from ..safeio import atomic_dir, commit_dir
 
     out_dir = Path(out_dir)
     if out_dir.exists():

@@ -11,7 +11,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -151,15 +150,11 @@ def refuse_overwrite(out: Path) -> NoReturn:
 
 
 def new_results_folder(*parts: str, suffix: str = "") -> Path:
-    """The default output folder ``results/PARTS.../<UTC time>[SUFFIX]``, with ``-2``, ``-3``...
-    appended when that name is taken; checked like an explicit ``--out``."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    base = Path("results").joinpath(*parts) / f"{stamp}{suffix}"
-    out, n = base, 1
-    while out.exists() or out.is_symlink():
-        n += 1
-        out = base.with_name(f"{base.name}-{n}")
-    return check_out(out)
+    """The default output folder (:func:`sim.results.provenance.new_folder`), checked like an
+    explicit ``--out``."""
+    from sim.results.provenance import new_folder
+
+    return check_out(new_folder(*parts, suffix=suffix))
 
 
 def free_name(path: Path) -> Path:

@@ -108,7 +108,8 @@ def run(
     # heavy imports only here
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from sim.experiments.runner import run_replications, write_run
+    from sim.experiments.runner import run_replications
+    from sim.results.folders import write_run
 
     err_console = console(stderr=True)
     with Progress("[progress.description]{task.description}", BarColumn(),
@@ -272,7 +273,7 @@ def compare(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from sim.experiments.compare import compare as run_compare
-    from sim.experiments.compare import write_comparison
+    from sim.results.folders import write_comparison
 
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console(stderr=True), transient=True) as bar:

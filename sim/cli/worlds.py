@@ -60,9 +60,9 @@ def compare_worlds(sa: Any, sb: Any, a_file: str, b_file: str, *, worlds: int,
                    scheduler: str | None, scheduler_file: str | None, resume: bool,
                    out: Path, plots: bool, quiet: bool) -> None:
     """Run the worlds experiment and print the robust verdict."""
-    from sim.experiments.worlds.experiment import robust_compare
     from sim.experiments.worlds.plan import WorldsError, plan_worlds
     from sim.experiments.worlds.run import work_dir
+    from sim.results.worlds import robust_compare
 
     try:
         plan = plan_worlds(sa, sb, worlds, seed=seed, replications=replications,

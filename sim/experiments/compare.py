@@ -16,9 +16,9 @@ import numpy as np
 
 from ..metrics import METRICS
 from ..scenario.schema import Scenario
+from ..stats import mean_ci
 from ..streams import replication_seeds
 from .runner import Progress, RunResults, histories_of, summarize
-from .stats import json_ready, mean_ci
 
 GAIN_OF = {"developed": "gain_developed", "developing": "gain_developing", "china": "gain_china"}
 
@@ -84,53 +84,3 @@ def with_levers(base: Scenario, **changes: Any) -> Scenario:
         data[section][k] = v
     data["name"] = base.name
     return Scenario.model_validate(data)
-
-
-
-
-def write_comparison(c: Comparison, *, out_dir, sources: tuple | None = None,
-                     plots: bool = True, workers: int = 1):
-    """Write ``comparison.json``, both time series, a manifest and figures, atomically (the
-    figures on up to ``workers`` worker processes)."""
-    import shutil
-    from pathlib import Path
-
-    from .runner import atomic_dir, commit_dir
-
-    out_dir = Path(out_dir)
-    if out_dir.exists():
-        raise FileExistsError(f"{out_dir} exists; results never overwrite results")
-    tmp = atomic_dir(out_dir)
-    try:
-        write_comparison_files(c, tmp, sources=sources, plots=plots, workers=workers)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return commit_dir(tmp, out_dir)
-
-
-def write_comparison_files(c: Comparison, folder, *, sources: tuple | None = None,
-                           plots: bool = True, workers: int = 1,
-                           extra: dict[str, Any] | None = None) -> None:
-    """Write a comparison's files into an existing (temporary) folder: ``comparison.json``,
-    ``timeseries_a.csv``, ``timeseries_b.csv``, ``manifest.json`` (``extra`` added to it) and
-    ``figures/``."""
-    import json
-    from pathlib import Path
-
-    from .runner import manifest, timeseries_csv
-
-    tmp = Path(folder)
-    (tmp / "comparison.json").write_text(json.dumps(json_ready(c.as_json()), indent=2,
-                                                    sort_keys=True)
-                                         + "\n")
-    (tmp / "timeseries_a.csv").write_text(timeseries_csv(c.a))
-    (tmp / "timeseries_b.csv").write_text(timeseries_csv(c.b))
-    src = sources or (None, None)
-    man = {"a": manifest(c.a, src[0]), "b": manifest(c.b, src[1]), **(extra or {})}
-    (tmp / "manifest.json").write_text(json.dumps(man, indent=2) + "\n")
-    if plots:
-        from ..plotting.data import CompareData
-        from ..plotting.parallel import draw
-
-        draw(CompareData.from_comparison(c), tmp / "figures", workers=workers)

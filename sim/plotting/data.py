@@ -18,20 +18,36 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from .. import groups
 from ..scenario.params import START_YEAR
 
-if TYPE_CHECKING:
-    from ..experiments.compare import Comparison
-    from ..experiments.runner import RunResults
-
 #: The three groups of the verdict (:data:`sim.groups.GROUPS`) as (key, gain metric, title).
 GROUPS: tuple[tuple[str, str, str], ...] = tuple((g.key, g.gain or "", g.title)
                                                  for g in groups.GROUPS)
+
+
+class Replications(Protocol):
+    """What :meth:`RunData.from_results` reads of a run held in memory (such as
+    :class:`sim.experiments.runner.RunResults`)."""
+
+    scenario: Any
+    seeds: list[int]
+
+    def series(self, metric: str) -> np.ndarray: ...
+
+
+class PairedRuns(Protocol):
+    """What :meth:`CompareData.from_comparison` reads of a comparison held in memory (such as
+    :class:`sim.experiments.compare.Comparison`)."""
+
+    a: Replications
+    b: Replications
+
+    def as_json(self) -> dict[str, Any]: ...
 
 
 class ResultsError(Exception):
@@ -75,12 +91,12 @@ class RunData:
 
     def summary(self, metric: str) -> dict[str, float]:
         """Mean and 95% CI of the final-step value over replications."""
-        from ..experiments.stats import mean_ci
+        from ..stats import mean_ci
 
         return mean_ci(self.final(metric))
 
     @classmethod
-    def from_results(cls, results: RunResults) -> RunData:
+    def from_results(cls, results: Replications) -> RunData:
         """The tables of an in-memory :class:`~sim.experiments.runner.RunResults`."""
         from ..metrics import METRICS
 
@@ -105,7 +121,7 @@ class CompareData:
         return self.a.replications
 
     @classmethod
-    def from_comparison(cls, c: Comparison) -> CompareData:
+    def from_comparison(cls, c: PairedRuns) -> CompareData:
         """The tables of an in-memory :class:`~sim.experiments.compare.Comparison`."""
         data = c.as_json()
         return cls(a=RunData.from_results(c.a), b=RunData.from_results(c.b),

@@ -299,7 +299,7 @@ def paired_series(c: CompareData, metric: str) -> np.ndarray:
 def ahead_from(c: CompareData, metric: str) -> tuple[str, int | None]:
     """``("ahead"|"behind"|"unclear", first step)`` from which the 95% CI of B - A stays above
     (or below) zero until the end."""
-    from ..experiments.stats import mean_ci
+    from ..stats import mean_ci
 
     d = paired_series(c, metric)
     cis = [mean_ci(d[:, t]) for t in range(d.shape[1])]
@@ -359,7 +359,7 @@ def _ab_handles(c: CompareData, colour: str = "#222222") -> list[Any]:
 
 def paired_band(c: CompareData, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean of B - A over paired replications at each step, with its 95% confidence band."""
-    from ..experiments.stats import mean_ci
+    from ..stats import mean_ci
 
     d = paired_series(c, metric)
     cis = [mean_ci(d[:, t]) for t in range(d.shape[1])]
@@ -540,7 +540,7 @@ def _write(figs: Iterator[tuple[str, Figure]], out: Path, dpi: int = style.DPI) 
 
 def run_figures(results: Any, out: Path, dpi: int = style.DPI) -> list[Path]:
     """Write the figures of a run (a :class:`RunData` or an in-memory ``RunResults``) into
-    ``out``, as PNG and SVG; returns the paths. (:func:`sim.plotting.parallel.draw` draws them
+    ``out``, as PNG and SVG; returns the paths. (:func:`sim.results.figures.draw` draws them
     on worker processes.)"""
     data = results if isinstance(results, RunData) else RunData.from_results(results)
     return _write(run_figure_set(data), out, dpi)

@@ -6,7 +6,7 @@
   win's first failure box and the scenarios' own world.
 
 Both take plain data: ``result`` is the content of ``robustness.json`` (as written by
-:mod:`sim.experiments.worlds.experiment`, or as :meth:`Robustness.as_json
+:func:`sim.results.folders.write_worlds`, or as :meth:`Robustness.as_json
 <sim.experiments.worlds.verdict.Robustness.as_json>` gives it; a missing number may be ``None``
 or NaN) and ``table`` the content of ``worlds.csv``, one row per drawn world.
 """

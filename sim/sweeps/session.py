@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..experiments.runner import git_commit, versions
+from ..results.provenance import git_commit, versions
 from ..scenario.load import resolved_dict, scenario_sha256
 from . import store
 from .design import make_design

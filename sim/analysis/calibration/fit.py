@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ...experiments.runner import versions
+from ...results.provenance import versions
 from ...scenario.params import ALL
 from ...scenario.schema import Scenario
 from ..patterns import (
@@ -329,7 +329,7 @@ def _finish(out: Path, scenario: Scenario, history: Any, priors: dict[str, tuple
             source: Path | None) -> CalibrationResult:
     import pandas as pd
 
-    from ...experiments.runner import git_commit
+    from ...results.provenance import git_commit
     from ...scenario.load import scenario_sha256
 
     t = history.max_t

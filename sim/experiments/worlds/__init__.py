@@ -34,8 +34,10 @@ One module per concern, each imported by name (this package re-exports nothing):
   the chunks on disk (:func:`~.run.run_worlds`, :func:`~.run.read_world_runs`);
 * :mod:`.verdict`: the per-world verdicts, the shares with Wilson intervals, worst worlds and
   PRIM failure boxes (:func:`~.verdict.robustness`, :class:`~.verdict.Robustness`);
-* :mod:`.experiment`: the one call that plans, runs, analyses and writes the results folder
-  (:func:`~.experiment.robust_compare`), with the scenarios' own world as a full comparison.
+* :mod:`.experiment`: the analysis of the finished runs (:func:`~.experiment.analyse`), with
+  the scenarios' own world as a full comparison.
 
-The two figures are drawn by :mod:`sim.plotting.worlds` from the written results.
+The one call that plans, runs, analyses and writes the results folder is
+:func:`sim.results.worlds.robust_compare`; the two figures are drawn by :mod:`sim.plotting.worlds`
+from the written results.
 """

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ... import groups
-from ..stats import mean_ci
+from ...stats import mean_ci
 from .plan import WorldsPlan
 
 if TYPE_CHECKING:

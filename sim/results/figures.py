@@ -1,20 +1,21 @@
-"""A figure set drawn on worker processes, one figure per task (no matplotlib in the process
-that hands out the work). Each worker draws exactly what :func:`sim.plotting.figures.run_figures`
-would, file for file."""
+"""The figures of a run or a comparison, drawn by :mod:`sim.plotting` from its result tables, in
+this process or on worker processes, one figure per task (no matplotlib in the process that hands
+out the work). Each worker draws exactly what :func:`sim.plotting.figures.run_figures` would,
+file for file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from .data import COMPARE_FIGURES, RUN_FIGURES, CompareData, RunData
+from ..plotting.data import COMPARE_FIGURES, RUN_FIGURES, CompareData, RunData
 
 #: Figures that take longest first, so that two workers finish close together.
 _SLOWEST_FIRST = ("timeseries", "gains", "levels_over_time", "key_differences")
 
 
 def _draw_one(data: RunData | CompareData, stem: str, out: Path, dpi: int | None) -> list[Path]:
-    from .figures import draw_figure
+    from ..plotting.figures import draw_figure
 
     return draw_figure(data, stem, out) if dpi is None else draw_figure(data, stem, out, dpi)
 
@@ -32,7 +33,7 @@ def draw(data: RunData | CompareData, out: Path, *, workers: int,
             return _draw_on_workers(data, stems, Path(out), workers, dpi)
         except workers_m.UNAVAILABLE as e:
             workers_m.fall_back(e, "the figures are drawn")
-    from .figures import compare_figures, run_figures
+    from ..plotting.figures import compare_figures, run_figures
 
     write = compare_figures if isinstance(data, CompareData) else run_figures
     return write(data, out) if dpi is None else write(data, out, dpi)
