@@ -405,11 +405,12 @@ def evaluate(claim: Claim, *, knockout: bool = False, replications: int | None =
 
     from .experiments.compare import compare, with_levers
     from .experiments.runner import run_replications
-    from .stats import mean_ci
+    from .scenario.library import library_dir
     from .scenario.load import load_scenario
+    from .stats import mean_ci
     from .streams import replication_seeds
 
-    folder = Path(scenarios_dir or Path(__file__).resolve().parent.parent / "scenarios")
+    folder = Path(scenarios_dir or library_dir("scenarios"))
     reps = replications or claim.replications
     base = load_scenario(folder / claim.scenario)
     extra = {**claim.context, **(claim.knockout if knockout else {})}

@@ -81,14 +81,16 @@ class ScenarioEntry:
 
 
 def scenario_library(folder: Path | None, extra: Path | None = None) -> list[ScenarioEntry]:
-    """The scenario files of ``folder`` (and ``extra``, listed first), loaded and checked."""
+    """The scenario files of ``folder`` (:func:`sim.scenario.library.files_in`; and ``extra``,
+    listed first), loaded and checked."""
+    from ..scenario.library import files_in
     from ..scenario.load import ScenarioError, load_scenario
 
     files: list[Path] = []
     if extra is not None:
         files.append(Path(extra).resolve())
     if folder is not None and folder.is_dir():
-        files += [f.resolve() for f in sorted(folder.glob("*.yaml")) if f.resolve() not in files]
+        files += [f.resolve() for f in files_in(folder) if f.resolve() not in files]
     out = []
     for i, f in enumerate(files):
         key = f"s{i}"
