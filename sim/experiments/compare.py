@@ -14,13 +14,15 @@ from typing import Any
 
 import numpy as np
 
+from .. import groups
 from ..metrics import METRICS
 from ..scenario.schema import Scenario
 from ..stats import mean_ci
 from ..streams import replication_seeds
 from .runner import Progress, RunResults, histories_of, summarize
 
-GAIN_OF = {"developed": "gain_developed", "developing": "gain_developing", "china": "gain_china"}
+#: Each verdict group's gain metric (:data:`sim.groups.GROUPS`), by group key.
+GAIN_OF = {g.key: g.gain for g in groups.GROUPS}
 
 
 @dataclass
