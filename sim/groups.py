@@ -29,6 +29,15 @@ class Group:
     gain: str | None = None
 
     @property
+    def plural(self) -> bool:
+        """Whether the group takes a plural verb ("developing countries fail", "China fails")."""
+        return self.title.endswith("s")
+
+    def verb(self, plural_form: str, singular_form: str) -> str:
+        """The verb form that agrees with the group."""
+        return plural_form if self.plural else singular_form
+
+    @property
     def in_sentence(self) -> str:
         """The title inside a sentence: "China", "developing countries"."""
         return self.title if " " not in self.title else self.title.lower()

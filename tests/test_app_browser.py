@@ -182,6 +182,16 @@ def test_page_offline_levers_charts_and_verdict(server: str, browser) -> None:
     assert "triple win" in verdict.lower() and "3 replications" in verdict
     assert page.eval_on_selector_all("#verdict-result tbody tr", "rs => rs.length") == 3
     assert "Third party cooperation 1.00 (ref. 0.10)" in verdict
+    # the verdict across worlds: the share of worlds per group, the own world beside it
+    page.select_option("#worlds", "10")
+    page.click("#verdict-go")
+    page.wait_for_selector("#verdict-result th:has-text('share of 10 worlds')", timeout=180_000)
+    robust = page.inner_text("#verdict-result")
+    assert "10 plausible worlds" in robust and "own world" in robust
+    assert page.eval_on_selector_all("#verdict-result tbody tr", "rs => rs.length") == 4
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "verdict-worlds.png"))
+    page.select_option("#worlds", "0")
     page.click("#verdict-close")
 
     # the screenshot shows drawn charts, not a blank page

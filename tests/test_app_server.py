@@ -95,7 +95,11 @@ def test_bad_seeds_are_4xx_and_leave_the_run_intact(port: int) -> None:
                          ("lever", {"name": ["joint_bidding"], "value": 0.5}),
                          ("lever", {"name": "joint_bidding", "value": [0.5]}),
                          ("lever", {"name": "joint_bidding", "value": 2}),
-                         ("verdict", {"replications": 1}), ("verdict", {"replications": 10**9})]:
+                         ("verdict", {"replications": 1}), ("verdict", {"replications": 10**9}),
+                         ("verdict", {"replications": 2, "worlds": 1}),
+                         ("verdict", {"replications": 2, "worlds": 10**6}),
+                         ("verdict", {"replications": 2, "worlds": "many"}),
+                         ("verdict", {"replications": 2, "worlds": True})]:
         s, d = c.post(f"/api/runs/{rid}/{action}", body)
         assert 400 <= s < 500 and "error" in d, (action, body, s, d)
     s, st = c.post(f"/api/runs/{rid}/step", {"n": 0})
@@ -103,6 +107,31 @@ def test_bad_seeds_are_4xx_and_leave_the_run_intact(port: int) -> None:
     assert st["live"]["gain_china"] == before
     s, st = c.post(f"/api/runs/{rid}/step", {"n": 1})
     assert s == 200 and st["step"] == 4
+
+
+def test_the_verdict_across_worlds(port: int) -> None:
+    """The page's verdict across worlds: per group and for the triple win, the share of worlds
+    in which it holds with its interval, and the scenario's own world, which is the paired
+    verdict of the same seeds."""
+    c = Client(port)
+    s, run = c.post("/api/runs", {"seed": 11})
+    rid = run["id"]
+    c.post(f"/api/runs/{rid}/lever", {"name": "third_party_cooperation", "value": 1.0})
+    s, v = c.post(f"/api/runs/{rid}/verdict", {"replications": 2, "worlds": 3})
+    assert s == 200, v
+    keys = {"developed", "developing", "china", "triple_win"}
+    assert v["worlds"] == 3 and v["replications"] == 2
+    assert set(v["share"]) == set(v["ci"]) == set(v["own_world"]) == keys
+    for k in keys:
+        assert v["share"][k] in (0.0, 1 / 3, 2 / 3, 1.0)
+        lo, hi = v["ci"][k]
+        assert 0.0 <= lo <= v["share"][k] <= hi <= 1.0
+    assert "3 plausible worlds" in v["headline"]
+    s, p = c.post(f"/api/runs/{rid}/verdict", {"replications": 2})
+    assert s == 200
+    assert v["own_world"]["triple_win"] == p["triple_win"]
+    assert {g: v["own_world"][g] for g in p["groups"]} == {
+        g: d["outcome"] == "win" for g, d in p["groups"].items()}
 
 
 def test_bodies_over_the_limit_nested_or_not_json(port: int) -> None:

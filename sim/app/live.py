@@ -51,6 +51,8 @@ ACRONYMS = frozenset({"ipr", "soe", "bit"})
 LEVEL = 0.005
 #: Most replications the page may ask for in one verdict.
 MAX_VERDICT_REPLICATIONS = 30
+#: Most worlds the page may ask for in one verdict across worlds (the command takes more).
+MAX_VERDICT_WORLDS = 40
 
 
 class LiveError(ValueError):
@@ -87,7 +89,8 @@ def page_config() -> dict[str, Any]:
     return {"levers": levers, "charts": charts, "metrics": metrics, "palette": palette_json(),
             "groups": [{"key": g.key, "metric": g.gain, "title": g.title, "short": g.short}
                        for g in VERDICT_GROUPS],
-            "start_year": START_YEAR, "max_replications": MAX_VERDICT_REPLICATIONS}
+            "start_year": START_YEAR, "max_replications": MAX_VERDICT_REPLICATIONS,
+            "max_worlds": MAX_VERDICT_WORLDS}
 
 
 def lever_label(name: str) -> str:
@@ -392,6 +395,34 @@ def paired_verdict(reference: Scenario, live: Scenario, seed: int,
                          "ci_low": d["ci_low"], "ci_high": d["ci_high"], "outcome": outcome(d)}
     return {"replications": int(replications), "groups": groups,
             "triple_win": bool(c.verdict["triple_win"])}
+
+
+def robust_verdict(reference: Scenario, live: Scenario, seed: int, replications: int,
+                   worlds: int) -> dict[str, Any]:
+    """The verdict across ``worlds`` plausible worlds (as ``triplewin compare --worlds``): in
+    each world, the live run's settings against the reference with the same seeds; the share of
+    worlds in which each group gains and the triple win holds, with Wilson 95% intervals, and
+    the scenario's own world beside them. Nothing is kept on disk."""
+    from ..results.worlds import robust_compare
+
+    if not 2 <= int(worlds) <= MAX_VERDICT_WORLDS:
+        raise LiveError(f"worlds must be 2 to {MAX_VERDICT_WORLDS}")
+    if not 2 <= int(replications) <= MAX_VERDICT_REPLICATIONS:
+        raise LiveError(f"replications must be 2 to {MAX_VERDICT_REPLICATIONS}")
+    a = reference.model_copy(update={"run": live.run})
+    b = live.model_copy(update={"name": "your-run"})  # the headline names the two sides
+    rob, own, _ = robust_compare(a, b, int(worlds), out=None, seed=seed,
+                                 replications=int(replications), plots=False)
+
+    def num(x: Any) -> float | None:
+        return float(x) if x is not None and math.isfinite(float(x)) else None
+
+    keys = [*GAINS, "triple_win"]
+    return {"worlds": int(worlds), "replications": int(replications),
+            "share": {k: num(rob.share.get(k)) for k in keys},
+            "ci": {k: [num(v) for v in rob.ci.get(k, (None, None))] for k in keys},
+            "own_world": {k: bool(own.verdict[k]) for k in keys},
+            "headline": rob.headline(), "notes": list(rob.notes)}
 
 
 def _quarter(step: int) -> str:

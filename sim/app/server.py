@@ -46,12 +46,14 @@ from .guard import HostGuard, RequestError, allowed_hosts, error, json_body, who
 from .live import (
     DEFAULT_REFERENCE,
     MAX_VERDICT_REPLICATIONS,
+    MAX_VERDICT_WORLDS,
     LiveError,
     LiveRun,
     Reference,
     check_lever,
     page_config,
     paired_verdict,
+    robust_verdict,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -224,6 +226,10 @@ def _act(room: Classroom, run_id: str, action: str, data: dict[str, Any]) -> Res
     if action == "verdict":
         reps = whole_number(data.get("replications", 5), "replications", 2,
                             MAX_VERDICT_REPLICATIONS)
+        worlds = data.get("worlds")
+        # no worlds (or 0): the scenario's own world; else 2 or more plausible worlds
+        own_only = worlds is None or (type(worlds) is int and worlds == 0)
+        worlds = None if own_only else whole_number(worlds, "worlds", 2, MAX_VERDICT_WORLDS)
         if not room.verdicts.acquire(blocking=False):
             raise RequestError("the server is busy with other verdicts; try again in a moment",
                                503)
@@ -231,6 +237,8 @@ def _act(room: Classroom, run_id: str, action: str, data: dict[str, Any]) -> Res
             with run.lock:
                 reference, live = run.settings()
                 seed = run.seed
+            if worlds is not None:
+                return JSONResponse(robust_verdict(reference, live, seed, reps, worlds))
             return JSONResponse(paired_verdict(reference, live, seed, reps))
         finally:
             room.verdicts.release()

@@ -14,8 +14,9 @@ from __future__ import annotations
 from .declaration import Param
 
 
-def _const(name, default, low, high, unit, meaning, source, integer=False):
-    return Param(name, "constant", default, unit, low, high, meaning, source, integer=integer)
+def _const(name, default, low, high, unit, meaning, source, integer=False, plausible=None):
+    return Param(name, "constant", default, unit, low, high, meaning, source, integer=integer,
+                 plausible=plausible)
 
 
 #: Every structural constant, by name, grouped by the mechanism that reads it.
@@ -28,7 +29,8 @@ CONSTANTS: dict[str, Param] = {
                "0: every bidder prices at customary_markup (the knock-out of the claims that "
                "rest on learned markups).",
                "Roth & Erev 1995; Erev & Roth 1998; Nicolaisen, Petrov & Tesfatsion 2001",
-               integer=True),
+               integer=True, plausible=(1, 1)),  # a switch of the model's structure, not an
+        # uncertain quantity: every plausible world learns (0 is the claims' knock-out)
         _const("customary_markup", 0.12, 0.0, 0.5, "share of unit cost",
                "The markup of the trade: where bidders' propensities start, and the markup of "
                "every bid when markup_learning is 0.",

@@ -181,6 +181,32 @@
       reps.appendChild(o);
     }
     reps.value = "5";
+    const worlds = $("#worlds");
+    for (const n of [0, 10, 20, 40]) {
+      if (n > page.config.max_worlds) continue;
+      const o = document.createElement("option");
+      o.value = n; o.textContent = n ? `across ${n} worlds` : "this world";
+      worlds.appendChild(o);
+    }
+    worlds.value = "0";
+  }
+
+  function robustTable(v) {
+    // the verdict across worlds: share of worlds per group (Wilson 95% interval), own world beside
+    const pctOf = (x) => (x === null ? "-" : `${Math.round(100 * x)}%`);
+    const rows = [...page.config.groups.map((g) => [g.key, g.title, page.config.palette.groups[g.key]]),
+      ["triple_win", "Triple win", null]].map(([k, title, colour]) => {
+      const [lo, hi] = v.ci[k];
+      const sw = colour ? `<span class="swatch" style="background:${colour}"></span>` : "";
+      return `<tr><td>${sw}${escapeHtml(title)}</td><td>${pctOf(v.share[k])}</td>
+        <td>${pctOf(lo)} to ${pctOf(hi)}</td><td>${v.own_world[k] ? "yes" : "no"}</td></tr>`;
+    }).join("");
+    return `<p class="headline ${v.share.triple_win !== null && v.ci.triple_win[0] > 0.5 ? "win" : ""}">${escapeHtml(v.headline)}.</p>
+      <table><thead><tr><th>group</th><th>gains in (share of ${v.worlds} worlds)</th>
+      <th>95% interval</th><th>gains in this scenario's own world</th></tr></thead><tbody>${rows}</tbody></table>
+      <p class="note">In each world your settings and the reference run ${v.replications} paired
+      replications; a group gains in a world where the 95% CI of its difference lies above zero.
+      ${v.notes.map(escapeHtml).join(" ")}</p>`;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -379,11 +405,19 @@
 
   async function verdict() {
     const n = Number($("#reps").value);
+    const nw = Number($("#worlds").value);
     const btn = $("#verdict-go");
     const box = $("#verdict-result");
     btn.disabled = true;
-    box.innerHTML = `<p class="note">Running ${n} paired replications of your run and the reference&hellip;</p>`;
+    box.innerHTML = nw
+      ? `<p class="note">Running your run and the reference in ${nw} worlds, ${n} paired replications each&hellip;</p>`
+      : `<p class="note">Running ${n} paired replications of your run and the reference&hellip;</p>`;
     try {
+      if (nw) {
+        const v = await api(`/api/runs/${page.runId}/verdict`, {replications: n, worlds: nw});
+        box.innerHTML = robustTable(v);
+        return;
+      }
       const v = await api(`/api/runs/${page.runId}/verdict`, {replications: n});
       const words = {win: "gains", loss: "loses", unclear: "not sure"};
       const rows = page.config.groups.map((g) => {

@@ -146,6 +146,8 @@ def plan_worlds(a: Scenario, b: Scenario, worlds: int, *, seed: int | None = Non
                           f"{_show(pb.get(name))}): part of what is compared")
         elif isinstance(pa[name], dict):
             held[name] = "a schedule in the scenarios: its time path is kept"
+        elif p.plausible is not None and p.plausible[0] == p.plausible[1]:
+            held[name] = "no plausible spread: a switch of the model's structure"
         else:
             free[name] = p
 

@@ -120,7 +120,8 @@ class Robustness:
         where = [b for b in self.failure_boxes if b["outcome"] in GROUPS and b["restrictions"]]
         if where:
             b = where[0]
-            text += f"; {groups.BY_KEY[b['outcome']].in_sentence} fail to gain where {b['text']}"
+            grp = groups.BY_KEY[b["outcome"]]
+            text += f"; {grp.in_sentence} {grp.verb('fail', 'fails')} to gain where {b['text']}"
         else:
             text += self._leaning()
         return text
@@ -145,8 +146,9 @@ class Robustness:
         if best is None:
             return ""
         x = t[best.name].to_numpy(float)
-        return (f"; {groups.BY_KEY[g].in_sentence} fail to gain in {pct(1 - shares[g])} of "
-                f"worlds, more often where {best.name} is {'high' if gap > 0 else 'low'} "
+        grp = groups.BY_KEY[g]
+        return (f"; {grp.in_sentence} {grp.verb('fail', 'fails')} to gain in "
+                f"{pct(1 - shares[g])} of worlds, more often where {best.name} is {'high' if gap > 0 else 'low'} "
                 f"(failing worlds average {x[fail].mean():.3g}, the others "
                 f"{x[~fail].mean():.3g}; no PRIM box is significant)")
 
