@@ -41,6 +41,11 @@ myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
 
 # API reference: one page per module of sim, from the docstrings (Google style)
 autosummary_generate = True
+# pages autosummary generated for an earlier layout of the package would fail to import: start
+# from none (the folder is generated, and git-ignored)
+import shutil  # noqa: E402
+
+shutil.rmtree(Path(__file__).resolve().parent / "reference" / "_api", ignore_errors=True)
 autosummary_imported_members = False
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_member_order = "bysource"

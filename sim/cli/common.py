@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import typer
 
 if TYPE_CHECKING:
-    from sim.scenario.load import Problem
+    from sim.yamlsafe import Problem
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1

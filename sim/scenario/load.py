@@ -43,7 +43,7 @@ from .library import library_parent
 from .params import LEVERS, RUN, WORLD
 from .schema import NAME_RULE, Levers, RunSettings, Scenario, World
 
-__all__ = ["MAX_EXTENDS_DEPTH", "Problem", "ScenarioError", "load_scenario",
+__all__ = ["MAX_EXTENDS_DEPTH", "ScenarioError", "load_scenario",
            "problem_from_error", "resolved_dict", "scenario_sha256"]
 
 #: Longest ``extends`` chain followed.
