@@ -53,6 +53,8 @@ GROUPS: tuple[Group, ...] = (
 BY_KEY: dict[str, Group] = {g.key: g for g in GROUPS}
 #: The three gain metrics, in the verdict's order.
 GAINS: tuple[str, ...] = tuple(g.gain for g in GROUPS if g.gain)
+#: Each verdict group's gain metric, by group key.
+GAIN_OF: dict[str, str] = {g.key: g.gain for g in GROUPS if g.gain}
 
 #: Every metric group in the display order of summaries and the docs (China first: the model
 #: is about China's programme), the three groups and then the welfare indices and mechanisms.

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from subproc import cli_env as _env
 
 pytest.importorskip("dask.distributed", reason="the sweep extra is not installed")
 
@@ -22,13 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 pytestmark = pytest.mark.slow
-
-
-def _env() -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    env.pop("TRIPLEWIN_DEBUG", None)
-    return env
 
 
 def _sweep_file(tmp_path: Path, samples: int, steps: int) -> Path:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from subproc import cli_env as _env
 
 psutil = pytest.importorskip("psutil")
 
@@ -44,13 +45,6 @@ def _triplewin() -> list[str]:
     """The console script next to this interpreter, else ``python -m sim`` (same entry)."""
     script = Path(sys.executable).parent / "triplewin"
     return [str(script)] if script.exists() else [sys.executable, "-m", "sim"]
-
-
-def _env() -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    env.pop("TRIPLEWIN_DEBUG", None)
-    return env
 
 
 def _start(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:

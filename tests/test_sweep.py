@@ -24,6 +24,7 @@ from sim.streams import replication_seeds
 from sim.sweeps.session import run_sweep
 from sim.sweeps.spec import SweepRefused, load_sweep, plan_from_dict
 from sim.sweeps.store import read_runs
+from subproc import cli_env as _env
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -43,13 +44,6 @@ world:
   n_cn_firms: {{low: 60, high: 140}}
   instability: 0.4
 """
-
-
-def _env() -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    env.pop("TRIPLEWIN_DEBUG", None)
-    return env
 
 
 def _cli(*args: str | Path, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:

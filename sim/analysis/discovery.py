@@ -36,12 +36,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import groups
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from ..scenario.schema import Scenario
 
-GAINS = ("gain_developed", "gain_developing", "gain_china")
+GAINS = groups.GAINS
 
 
 #: A group gains only when its gain exceeds the reference's by more than this share of the

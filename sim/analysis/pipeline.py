@@ -94,7 +94,7 @@ def analyze(out: str | os.PathLike[str], *,
     from ..metrics import METRICS
     from ..scenario.load import load_scenario
     from . import discovery, sensitivity
-    from ..sweeps.store import read_design, read_manifest, read_runs
+    from ..sweeps.store import read_design, read_manifest, read_runs, succeeded
 
     out = Path(out)
     manifest = read_manifest(out)
@@ -115,7 +115,7 @@ def analyze(out: str | os.PathLike[str], *,
     keys = [f["key"] for f in factors]
     runs = read_runs(out)
     n_points = int(manifest["design"]["points"])
-    ok = runs["error"].fillna("").eq("").to_numpy() if "error" in runs else np.ones(len(runs), bool)
+    ok = succeeded(runs)
     res = Analysis(out=out, design=design, runs=len(runs), runs_ok=int(ok.sum()), method=method)
     if len(runs) < int(manifest["runs"]):
         res.notes.append(f"the sweep is incomplete: {len(runs):,} of {int(manifest['runs']):,} "

@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..sweeps.store import succeeded
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -57,7 +59,7 @@ def seed_noise(runs: pd.DataFrame, columns: list[str], n_points: int) -> pd.Data
     import pandas as pd
 
     rows = []
-    ok = runs["error"].fillna("").eq("") if "error" in runs else np.ones(len(runs), bool)
+    ok = succeeded(runs)
     for c in columns:
         r = runs.loc[ok, ["point", c]].dropna()
         reps = int(r.groupby("point").size().median()) if len(r) else 0

@@ -25,6 +25,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..groups import GAIN_OF
 from ..groups import GROUPS as VERDICT_GROUPS
 from ..metrics import METRICS
 from ..plotting.palette import colour_of, palette_json
@@ -42,7 +43,7 @@ CHARTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("barrier", "Entry barrier in developed hosts", ("dv_barrier",)),
     ("default", "Default rate in developing hosts", ("dg_default_rate",)),
 )
-GAINS = {g.key: g.gain for g in VERDICT_GROUPS}
+GAINS = GAIN_OF  # each group's gain metric, by group key (sim.groups)
 #: Smallest y span of a chart, by unit, so early quarters' wiggles do not fill it.
 MIN_SPAN = {"share 0-1": 0.05, "index 0-1": 0.04, "USD bn": 10.0}
 #: Words shown in capitals in slider labels.

@@ -21,8 +21,8 @@ from ..stats import mean_ci
 from ..streams import replication_seeds
 from .runner import Progress, RunResults, histories_of, summarize
 
-#: Each verdict group's gain metric (:data:`sim.groups.GROUPS`), by group key.
-GAIN_OF = {g.key: g.gain for g in groups.GROUPS}
+#: Each verdict group's gain metric, by group key (declared in :mod:`sim.groups`).
+GAIN_OF = groups.GAIN_OF
 
 
 @dataclass

@@ -299,6 +299,14 @@ def scan_runs(out: Path, n_runs: int) -> tuple[np.ndarray, int, int, list[tuple[
 
 
 
+def succeeded(runs: Any) -> np.ndarray:
+    """Per row of a runs table, whether the run succeeded: its ``error`` is empty (``""``, or
+    missing in a table without the column)."""
+    if "error" not in runs:
+        return np.ones(len(runs), bool)
+    return runs["error"].fillna("").eq("").to_numpy()
+
+
 def read_runs(out: str | os.PathLike[str], columns: list[str] | None = None) -> Any:
     """All runs of a sweep as a pandas DataFrame, one row per run, sorted by ``run_id``."""
     import pandas as pd

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import groups
 from ...stats import mean_ci
+from ...sweeps.store import succeeded
 from .plan import WorldsPlan
 
 if TYPE_CHECKING:
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 GROUPS = tuple(g.key for g in groups.GROUPS)
 #: The four verdicts of a world: each group gains, and the triple win.
 VERDICTS = (*GROUPS, "triple_win")
-#: Each group's gain metric.
-GAIN_OF = {g.key: g.gain for g in groups.GROUPS}
+#: Each group's gain metric (declared in :mod:`sim.groups`).
+GAIN_OF = groups.GAIN_OF
 #: Quasi-p value above which a PRIM restriction is dropped as not significant.
 QP_LIMIT = 0.05
 #: Two-sided 95% normal quantile (Wilson intervals).
@@ -48,7 +49,7 @@ def world_table(plan: WorldsPlan, runs: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     rows = []
-    ok = runs["error"].fillna("").eq("") if "error" in runs else pd.Series(True, index=runs.index)
+    ok = pd.Series(succeeded(runs), index=runs.index)
     gains = list(GAIN_OF.values())
     for w in range(plan.n_worlds):
         row: dict[str, Any] = {"world": w, **plan.world_dict(w)}
