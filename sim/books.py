@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 import numpy as np
 
@@ -168,6 +169,7 @@ class Totals:
 FLOW_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Flows))
 TOTAL_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Totals))
 _FLOW_SET = frozenset(FLOW_FIELDS)
+_ALL_FLOWS = attrgetter(*FLOW_FIELDS)  # a quarter's flows as a tuple, in FLOW_FIELDS order
 
 
 class Window:
@@ -186,7 +188,14 @@ class Window:
         while the window is empty)."""
         if name not in _FLOW_SET:
             raise AttributeError(f"no flow named {name!r} (see sim.books.Flows)")
-        return sum(getattr(f, name) for f in self._quarters)
+        return sum([getattr(f, name) for f in self._quarters])
+
+    def totals(self) -> dict[str, float]:
+        """Every flow summed over the trailing year, by name: what :meth:`total` gives for each,
+        summed in the same order, in one pass over the quarters."""
+        if not self._quarters:
+            return dict.fromkeys(FLOW_FIELDS, 0)
+        return dict(zip(FLOW_FIELDS, map(sum, zip(*map(_ALL_FLOWS, self._quarters)))))
 
     def __iter__(self) -> Iterator[Flows]:
         return iter(self._quarters)

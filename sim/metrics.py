@@ -249,30 +249,36 @@ def reporter(name: str) -> Callable[[TripleWinModel], float]:
     return partial(latest, name=name)
 
 
-def _trailing(m: TripleWinModel, num: str, den: str) -> float:
-    """Ratio of two flows summed over the trailing year (0 when the denominator is 0)."""
-    n = m.window.total(num)
-    d = m.window.total(den)
+def _trailing(y: dict[str, float], num: str, den: str) -> float:
+    """Ratio of two flows summed over the trailing year (0 when the denominator is 0); ``y``:
+    the flows summed over the trailing year (:meth:`sim.books.Window.totals`)."""
+    n = y[num]
+    d = y[den]
     return n / d if d > 0 else 0.0
 
 
-def _share(m: TripleWinModel, part: str, whole: str) -> float:
+def _share(y: dict[str, float], part: str, whole: str) -> float:
     """A trailing-year share: ``_trailing`` kept in [0, 1] (a part summed over a subset can
     exceed its whole by rounding)."""
-    return min(1.0, max(0.0, _trailing(m, part, whole)))
+    return min(1.0, max(0.0, _trailing(y, part, whole)))
 
 
-def _year(m: TripleWinModel, flow: str) -> float:
+def _year(y: dict[str, float], flow: str) -> float:
     """A flow summed over the trailing year (four quarters): a yearly amount."""
-    return float(m.window.total(flow))
+    return float(y[flow])
 
 
-def _share_of_rest(m: TripleWinModel, part: str, part_sub: str, whole: str,
+def _share_of_rest(y: dict[str, float], part: str, part_sub: str, whole: str,
                    whole_sub: str) -> float:
     """Trailing-year share ``(part - part_sub) / (whole - whole_sub)``: a share over the hosts
     outside a subset (e.g. developing hosts = all hosts less developed ones), kept in [0, 1]."""
-    d = _year(m, whole) - _year(m, whole_sub)
-    return min(1.0, max(0.0, (_year(m, part) - _year(m, part_sub)) / d)) if d > 1e-12 else 0.0
+    d = _year(y, whole) - _year(y, whole_sub)
+    return min(1.0, max(0.0, (_year(y, part) - _year(y, part_sub)) / d)) if d > 1e-12 else 0.0
+
+
+def _mean(a: np.ndarray) -> float:
+    """Mean of a non-empty float array (as ``a.mean()``: its sum over its size)."""
+    return float(a.sum()) / a.size
 
 
 def gain_parts(m: TripleWinModel) -> dict[str, float]:
@@ -302,16 +308,21 @@ def gains(m: TripleWinModel) -> dict[str, float]:
     """The three welfare indices of the verdict (cumulative, USD bn), each the sum of its parts
     (:func:`gain_parts`, in the order of :data:`GAIN_PARTS`), followed by the parts."""
     parts = gain_parts(m)
-    out = {g: 0.0 for g in GAINS}
-    for g, part, _label, _meaning in GAIN_PARTS:
-        out[g] += parts[f"{g}_{part}"]
+    out = dict.fromkeys(GAINS, 0.0)
+    for g, name in _PART_OF_GAIN:
+        out[g] += parts[name]
     out.update(parts)
     return out
+
+
+#: (gain, part's metric name) for each part of :data:`GAIN_PARTS`, in order.
+_PART_OF_GAIN = tuple((g, f"{g}_{part}") for g, part, _label, _meaning in GAIN_PARTS)
 
 
 def compute(m: TripleWinModel) -> dict[str, float]:
     """Every metric at the end of the current step."""
     cn, h, c, q, lf = m.cn, m.hosts, m.totals, m.latest_quarter, m.dg
+    y = m.window.totals()  # every flow summed over the trailing year
     cap = cn.capacity
     total_cap = max(float(cap.sum()), 1e-12)
     over = _OVER[cn.sector]
@@ -320,62 +331,63 @@ def compute(m: TripleWinModel) -> dict[str, float]:
     home_work = float(q.settlement.home_work[_OVER].sum())
     inv_year = sum(f.invest_dev + f.invest_dg for f in m.window)
     if inv_year > 0:
-        dev_share = m.window.total("invest_dev") / inv_year
+        dev_share = y["invest_dev"] / inv_year
     else:
         tot = c.invest_dev + c.invest_dg
         dev_share = c.invest_dev / tot if tot > 0 else 0.0
     sme = ~cn.soe
-    dev = h.developed
+    sme_n = np.count_nonzero(sme)
+    dev, dg = h.developed_index, h.developing_index
     tri = c.trilateral_dg
     out = {
         "cn_tech_level": float((cn.tech * cap).sum()) / total_cap,
-        "cn_high_end_share": _share(m, "cn_value_high", "cn_value"),
+        "cn_high_end_share": _share(y, "cn_value_high", "cn_value"),
         "cn_utilization": min(1.0, (demand + home_work) / home_over) if home_over > 0 else 1.0,
         "cn_overseas_profit": c.cn_overseas_profit,
         "cn_developed_share": dev_share,
-        "cn_contract_share": _share(m, "cn_value", "awarded"),
-        "cn_markup": _trailing(m, "cn_markup_sum", "cn_wins"),
-        "cn_bids_per_tender": _trailing(m, "cn_separate_bids", "tenders_with_cn"),
-        "cn_sme_abroad": float(cn.active[sme].mean()) if sme.any() else 0.0,
+        "cn_contract_share": _share(y, "cn_value", "awarded"),
+        "cn_markup": _trailing(y, "cn_markup_sum", "cn_wins"),
+        "cn_bids_per_tender": _trailing(y, "cn_separate_bids", "tenders_with_cn"),
+        "cn_sme_abroad": np.count_nonzero(cn.active[sme]) / sme_n if sme_n else 0.0,
         "cn_unit_cost": float((q.unit_cost * cap).sum()) / total_cap,
         "cn_brand": float((cn.brand * cap).sum()) / total_cap,
-        "cn_dev_win_rate": _share(m, "cn_dev_wins", "cn_dev_bids"),
-        "cn_power_win_rate": _share(m, "cn_power_wins", "cn_power_bids"),
+        "cn_dev_win_rate": _share(y, "cn_dev_wins", "cn_dev_bids"),
+        "cn_power_win_rate": _share(y, "cn_power_wins", "cn_power_bids"),
         "cn_relocated_share": float((cn.cap_park + cn.cap_dev)[over].sum())
         / max(float(cap[over].sum()), 1e-12),
         "cn_distress_loss": c.cn_distress_loss,
-        "cn_overseas_revenue": _year(m, "cn_value"),
+        "cn_overseas_revenue": _year(y, "cn_value"),
         "cn_outward_investment": float(inv_year),
         "dv_profit": c.dv_profit,
         "dv_licensing": c.dv_licensing,
         "dv_third_party_revenue": c.dv_third_party_revenue,
         "dv_local_jobs": m.k.jobs_dev * float(cn.cap_dev.sum()),
-        "dv_barrier": float(h.barrier[dev].mean()) if dev.any() else 0.0,
-        "dv_cn_share": _share(m, "dev_cn_value", "dev_awarded"),
-        "dv_cn_discount": _trailing(m, "cn_discount_sum", "cn_discount_n"),
+        "dv_barrier": _mean(h.barrier[dev]) if dev.size else 0.0,
+        "dv_cn_share": _share(y, "dev_cn_value", "dev_awarded"),
+        "dv_cn_discount": _trailing(y, "cn_discount_sum", "cn_discount_n"),
         "dv_cn_value": c.dv_cn_value,
         "dv_cn_share_cum": c.dv_cn_value / c.dv_awarded if c.dv_awarded > 0 else 0.0,
-        "dg_cn_share": _share_of_rest(m, "cn_value", "dev_cn_value", "awarded", "dev_awarded"),
+        "dg_cn_share": _share_of_rest(y, "cn_value", "dev_cn_value", "awarded", "dev_awarded"),
         "dg_infrastructure": c.dg_infrastructure,
-        "dg_price_per_quality": _trailing(m, "dg_paid", "dg_value_tech"),
-        "dg_price_ratio": _trailing(m, "dg_paid", "dg_budget"),
-        "dg_quality": _share(m, "dg_price_tech", "dg_paid"),
+        "dg_price_per_quality": _trailing(y, "dg_paid", "dg_value_tech"),
+        "dg_price_ratio": _trailing(y, "dg_paid", "dg_budget"),
+        "dg_quality": _share(y, "dg_price_tech", "dg_paid"),
         "dg_default_rate": c.dg_distress_value / c.dg_value if c.dg_value > 0 else 0.0,
-        "dg_distress_share": _share(m, "dg_distress_value", "dg_paid"),
-        "dg_lending": m.window.total("dg_lending"),
+        "dg_distress_share": _share(y, "dg_distress_value", "dg_paid"),
+        "dg_lending": y["dg_lending"],
         "dg_jobs": m.k.jobs_park * float(cn.cap_park.sum()),
         "dg_trilateral_projects": tri,
         "dg_distress_loss_per_project": c.trilateral_loss / tri if tri > 0 else 0.0,
-        "tenders_awarded_value": _year(m, "awarded"),
+        "tenders_awarded_value": _year(y, "awarded"),
         "dg_cancelled": c.dg_cancelled,
         "dg_local_revenue": c.dg_local_revenue,
-        "dg_local_share": _share(m, "dg_local_value", "dg_paid"),
+        "dg_local_share": _share(y, "dg_local_value", "dg_paid"),
         "dg_local_tech": float((lf.tech * lf.capacity).sum() / max(float(lf.capacity.sum()),
                                                                     1e-12)) if lf.n else 0.0,
         "dg_local_jobs": JOBS_LOCAL * float(lf.revenue.sum()),
-        "dg_debt_to_gdp": float(h.debt[~dev].mean()) if (~dev).any() else 0.0,
-        "dg_debt_service": float(q.service_ratio[~dev].mean()) if (~dev).any() else 0.0,
-        "dg_tied_value": m.window.total("dg_tied_value"),
+        "dg_debt_to_gdp": _mean(h.debt[dg]) if dg.size else 0.0,
+        "dg_debt_service": _mean(q.service_ratio[dg]) if dg.size else 0.0,
+        "dg_tied_value": y["dg_tied_value"],
     }
     out.update(gains(m))
     return out

@@ -11,6 +11,7 @@ with), hire, and grow their capacity out of profit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import mesa
 import numpy as np
@@ -45,6 +46,15 @@ class DevelopingFirms:
     def n(self) -> int:
         return int(self.home.size)
 
+    @cached_property
+    def cell(self) -> np.ndarray:
+        """Each firm's (home host, sector) cell (:func:`sim.mechanisms.local.cells`), computed
+        once: a firm's home and sector never change (callers must not modify it)."""
+        from ..mechanisms.local import cells
+        from ..scenario.params import SECTORS
+
+        return cells(self.home, self.sector, len(SECTORS))
+
 
 class DevelopingFirm(mesa.Agent):
     """One local contractor or supplier; its state is row ``index`` of ``model.dg``."""
@@ -53,7 +63,8 @@ class DevelopingFirm(mesa.Agent):
         super().__init__(model)
         self.index = index
 
-    home = array_property("dg", "home", "Index of the home host (a developing economy).")
+    home = array_property("dg", "home", "Index of the home host (a developing economy).",
+                          fixed=True)
     tech = array_property("dg", "tech", "Technology level 0-1.")
     capacity = array_property("dg", "capacity", "Capacity, USD bn of output per quarter.")
     cash = array_property("dg", "cash", "Cash, USD bn.")

@@ -6,6 +6,7 @@ Source: China Brief 15(18), *With Developing Countries*; *Location Preference*.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import mesa
 import numpy as np
@@ -38,6 +39,28 @@ class HostEconomies:
     def n(self) -> int:
         return int(self.developed.size)
 
+    # Which hosts are developed is decided when the model is built and never changes over a run,
+    # so these views of it are computed once (callers must not modify them).
+    @cached_property
+    def developing(self) -> np.ndarray:
+        """Bool mask of the developing hosts (``~developed``)."""
+        return ~self.developed
+
+    @cached_property
+    def n_developed(self) -> int:
+        """Number of developed hosts."""
+        return int(self.developed.sum())
+
+    @cached_property
+    def developed_index(self) -> np.ndarray:
+        """Indices of the developed hosts, in order."""
+        return np.flatnonzero(self.developed)
+
+    @cached_property
+    def developing_index(self) -> np.ndarray:
+        """Indices of the developing hosts, in order."""
+        return np.flatnonzero(~self.developed)
+
     def cn_share(self) -> np.ndarray:
         """Chinese share of value awarded in each host over the trailing year."""
         return np.divide(self.cn_awarded, self.all_awarded,
@@ -51,7 +74,8 @@ class HostEconomy(mesa.Agent):
         super().__init__(model)
         self.index = index
 
-    developed = array_property("hosts", "developed", "True for a developed economy.")
+    developed = array_property("hosts", "developed", "True for a developed economy.",
+                               fixed=True)
     barrier = array_property("hosts", "barrier", "Entry barrier for Chinese bidders, 0-1.")
     debt = array_property("hosts", "debt", "Public debt / GDP.")
     instability = array_property("hosts", "instability", "Political instability, 0-1.")
@@ -73,9 +97,10 @@ def respond(hosts: HostEconomies, *, observed: np.ndarray, threshold: float, res
     (:mod:`sim.mechanisms.screening`). The parameters are constant: the response, not a
     schedule, makes screening rise and stay.
     """
-    dev = hosts.developed
-    hosts.concern[dev] = screening.next_concern(hosts.concern[dev], observed[dev], attention)
+    dev = hosts.developed_index
+    concern = screening.next_concern(hosts.concern[dev], observed[dev], attention)
+    hosts.concern[dev] = concern
     hosts.barrier[dev] = screening.next_barrier(
-        barrier=hosts.barrier[dev], base=hosts.base_barrier[dev], concern=hosts.concern[dev],
+        barrier=hosts.barrier[dev], base=hosts.base_barrier[dev], concern=concern,
         threshold=threshold, response=response, bit=hosts.bit[dev], bit_effect=bit_effect,
         relax=relax, bit_cap=bit_cap)

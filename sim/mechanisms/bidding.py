@@ -59,14 +59,33 @@ class Bids:
         return cls(**out)
 
 
+    @classmethod
+    def of_bidders(cls, parts: list[dict[str, np.ndarray]]) -> tuple[Bids, list[slice]]:
+        """New live bids of several kinds of bidder, one kind after the other: each part gives
+        what its bidders bring (``tender``, ``tech``, ``brand``, ``cost``, ``weight``,
+        ``orient``); the rest is nobody's and unflagged (:func:`empty_like_bids`), for the caller
+        to fill in through the rows of each part (the slices returned)."""
+        out = {name: np.concatenate([p[name] for p in parts]) for name in _OWN}
+        rows, start = [], 0
+        for p in parts:
+            rows.append(slice(start, start + p["tender"].size))
+            start += p["tender"].size
+        return cls(**out, **empty_like_bids(start)), rows
+
+
 _FIELDS = tuple(f.name for f in fields(Bids))
+#: What a bidder brings to its bid; every other field starts from :func:`empty_like_bids`.
+_OWN = ("tender", "tech", "brand", "cost", "weight", "orient")
 
 
 def empty_like_bids(n: int) -> dict[str, np.ndarray]:
+    """The fields of ``n`` new live bids other than what the bidder brings: nobody's (-1), no
+    flag set, no Chinese share. (One block of ints and one of flags, handed out row by row.)"""
+    ids = np.full((4, n), -1)
+    flags = np.zeros((4, n), bool)
     return dict(
-        cn=np.full(n, -1), dv=np.full(n, -1), dg=np.full(n, -1), plant=np.zeros(n, bool), is_cn=np.zeros(n, bool),
-        consortium=np.zeros(n, bool), trilateral=np.zeros(n, bool), cn_frac=np.zeros(n),
-        parent=np.full(n, -1), live=np.ones(n, bool),
+        cn=ids[0], dv=ids[1], dg=ids[2], parent=ids[3], plant=flags[0], is_cn=flags[1],
+        consortium=flags[2], trilateral=flags[3], cn_frac=np.zeros(n), live=np.ones(n, bool),
     )
 
 
@@ -92,7 +111,7 @@ def sample_candidates(u: np.ndarray, firm_sector: np.ndarray, eligible: np.ndarr
     """
     n_sectors = int(max(tender_sector.max(initial=-1), firm_sector.max(initial=-1))) + 1
     counts = np.bincount(tender_sector, minlength=n_sectors)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    starts = np.cumsum(counts) - counts
     firm = np.repeat(np.arange(u.shape[0]), u.shape[1])
     uu = u.ravel()
     ok = eligible[firm] & (counts[firm_sector[firm]] > 0) & ~np.isnan(uu)
@@ -102,7 +121,7 @@ def sample_candidates(u: np.ndarray, firm_sector: np.ndarray, eligible: np.ndarr
     tender = by_sector[np.minimum(pick, by_sector.size - 1)] if by_sector.size else pick
     if firm.size:
         key = unique_sorted(firm.astype(np.int64) * (tender_sector.size + 1) + tender)
-        firm, tender = key // (tender_sector.size + 1), key % (tender_sector.size + 1)
+        firm, tender = np.divmod(key, tender_sector.size + 1)
     return firm, tender
 
 
@@ -112,8 +131,9 @@ def sample_local(u: np.ndarray, firm: np.ndarray, firm_sector: np.ndarray,
     """Firms with a plant in a host look at one tender of their sector in that host.
 
     ``firm`` lists the firms with a plant, ``firm_host`` their plant's host; ``u`` one uniform
-    per firm of the whole population; ``by_sector`` orders the tenders by sector, then host.
-    Returns (firm, tender) pairs.
+    per firm of the whole population, or one row of them per look (looks x population: each
+    firm then takes one look per row); ``by_sector`` orders the tenders by sector, then host.
+    Returns (firm, tender) pairs, look by look.
     """
     if firm.size == 0 or tender_sector.size == 0:
         return firm[:0], firm[:0]
@@ -123,8 +143,13 @@ def sample_local(u: np.ndarray, firm: np.ndarray, firm_sector: np.ndarray,
     lo = np.searchsorted(sorted_key, fkey, side="left")
     hi = np.searchsorted(sorted_key, fkey, side="right")
     has = hi > lo
-    pick = lo + np.floor(u[firm] * (hi - lo)).astype(np.int64)
-    return firm[has], by_sector[np.minimum(pick[has], by_sector.size - 1)]
+    lo, n, firm = lo[has], (hi - lo)[has], firm[has]
+    if u.ndim == 1:
+        pick = lo + np.floor(u[firm] * n).astype(np.int64)
+        return firm, by_sector[np.minimum(pick, by_sector.size - 1)]
+    pick = lo + np.floor(u[:, firm] * n).astype(np.int64)
+    return (np.tile(firm, u.shape[0]),
+            by_sector[np.minimum(pick.ravel(), by_sector.size - 1)])
 
 
 def merge_chinese_bids(bids: Bids, coordinated: np.ndarray, tender_sector: np.ndarray) -> Bids:

@@ -25,7 +25,7 @@ SME_EXIT = constant("sme_exit")
 
 def home_utilization(pmi: float, initial: np.ndarray, sensitivity: float) -> np.ndarray:
     """Domestic utilisation per sector from a PMI-like demand index (50 = neutral)."""
-    return np.clip(initial + sensitivity * (pmi - 50.0), 0.2, 1.0)
+    return np.minimum(np.maximum(initial + sensitivity * (pmi - 50.0), 0.2), 1.0)
 
 
 def sme_participation(active: np.ndarray, soe: np.ndarray, u: np.ndarray,

@@ -25,8 +25,8 @@ def fund_backing(value: np.ndarray, eligible: np.ndarray, budget: float) -> np.n
     capacity = budget * FUND_LEVERAGE
     v = np.where(eligible, value, 0.0)
     before = np.cumsum(v) - v
-    return np.where(eligible & (v > 0), np.clip((capacity - before) / np.maximum(v, 1e-12), 0, 1),
-                    0.0)
+    share = np.minimum(np.maximum((capacity - before) / np.maximum(v, 1e-12), 0), 1)
+    return np.where(eligible & (v > 0), share, 0.0)
 
 
 def settle(*, price: np.ndarray, p_distress: np.ndarray, u: np.ndarray, backed: np.ndarray,

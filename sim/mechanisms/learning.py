@@ -26,7 +26,7 @@ All functions are pure and vectorised over bidders (rows) and grid points (colum
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -82,14 +82,31 @@ def choice_probabilities(propensity: np.ndarray) -> np.ndarray:
     return q / q.sum(axis=1, keepdims=True)
 
 
+def _distinct(index: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of ``index`` (ints in ``0..n-1``) and the position of each entry
+    among them: what ``np.unique(index, return_inverse=True)`` gives, by one mask."""
+    present = np.zeros(n, bool)
+    present[index] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[index]
+
+
+def cumulative(propensity: np.ndarray) -> np.ndarray:
+    """Each row's cumulative choice probabilities over the grid (the last column is 1)."""
+    return np.cumsum(choice_probabilities(propensity), axis=1)
+
+
+def invert(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Grid index of each uniform draw ``u[i]`` under the cumulative distribution ``cdf[i]``
+    (inverse transform)."""
+    return np.count_nonzero(u[:, None] >= cdf[:, :-1], axis=1).astype(np.int64)
+
+
 def choose(propensity: np.ndarray, bidder: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Grid index chosen for each bid: bid ``i`` is made by row ``bidder[i]`` with uniform
     draw ``u[i]`` (inverse transform of that row's choice probabilities)."""
     if bidder.size == 0:
         return np.zeros(0, dtype=np.int64)
-    cdf = np.cumsum(choice_probabilities(propensity[bidder]), axis=1)
-    k = (u[:, None] >= cdf[:, :-1]).sum(axis=1)
-    return k.astype(np.int64)
+    return invert(cumulative(propensity[bidder]), u)
 
 
 def reinforce(propensity: np.ndarray, bidder: np.ndarray, choice: np.ndarray,
@@ -106,26 +123,34 @@ def reinforce(propensity: np.ndarray, bidder: np.ndarray, choice: np.ndarray,
 
     Rows without bids this quarter keep their propensities. Rewards below zero (a loss) count as
     zero, so a propensity never goes negative (and never below PROPENSITY_FLOOR). Returns a new
-    array.
+    array (:meth:`Learners.learn` updates its own in place).
     """
     q = propensity.copy()
     if bidder.size == 0:
         return q
+    rows, local = _distinct(bidder, q.shape[0])
+    _update(q, rows, local, choice, reward, recency, experimentation)
+    return q
+
+
+def _update(q: np.ndarray, rows: np.ndarray, local: np.ndarray, choice: np.ndarray,
+            reward: np.ndarray, recency: float, experimentation: float) -> None:
+    """The update of :func:`reinforce` on ``q`` in place: ``rows`` are the distinct rows that
+    bid (sorted), ``local`` each bid's position among them."""
     k = q.shape[1]
     # only the rows that bid this quarter change: work on those rows alone
-    rows, local = np.unique(bidder, return_inverse=True)
     m = rows.size
-    flat = local.astype(np.int64) * k + choice
-    total = np.bincount(flat, weights=np.maximum(reward, 0.0), minlength=m * k).reshape(m, k)
-    count = np.bincount(flat, minlength=m * k).reshape(m, k)
-    mean_r = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+    # mean reward per (row, grid point), with a zero column on either side of the grid, so
+    # that both neighbours of every point can be read by one slice
+    flat = local.astype(np.int64) * (k + 2) + choice + 1
+    total = np.bincount(flat, weights=np.maximum(reward, 0.0), minlength=m * (k + 2))
+    count = np.bincount(flat, minlength=m * (k + 2))
+    padded = (total / np.maximum(count, 1)).reshape(m, k + 2)  # 0 where unused
+    mean_r = padded[:, 1:-1]
     # local experimentation: the neighbours of a used markup share its reward
-    near = np.zeros_like(mean_r)
-    near[:, 1:] += 0.5 * mean_r[:, :-1]
-    near[:, :-1] += 0.5 * mean_r[:, 1:]
+    near = 0.5 * padded[:, :-2] + 0.5 * padded[:, 2:]
     new = (1.0 - recency) * q[rows] + (1.0 - experimentation) * mean_r + experimentation * near
     q[rows] = np.maximum(new, PROPENSITY_FLOOR)
-    return q
 
 
 def bid_reward(*, won: np.ndarray, margin: np.ndarray, orientation: np.ndarray,
@@ -174,6 +199,28 @@ class Learners:
     offset: dict[str, int]
     grid: np.ndarray
     contexts: int = CONTEXTS
+    #: Cumulative choice probabilities of every row (:func:`cumulative` of ``propensity``),
+    #: kept up to date by :meth:`learn`, so that choosing costs one lookup per bid.
+    cdf: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.cdf = cumulative(self.propensity)
+
+    def choose(self, bidder: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Grid index chosen for each bid (:func:`choose` on the current propensities)."""
+        if bidder.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        return invert(self.cdf[bidder], u)
+
+    def learn(self, bidder: np.ndarray, choice: np.ndarray, reward: np.ndarray, *,
+              recency: float = RECENCY, experimentation: float = EXPERIMENTATION) -> None:
+        """This quarter's reinforcement (:func:`reinforce`), in place; the choice
+        probabilities of the rows that bid are brought up to date."""
+        if bidder.size == 0:
+            return
+        rows, local = _distinct(bidder, self.propensity.shape[0])
+        _update(self.propensity, rows, local, choice, reward, recency, experimentation)
+        self.cdf[rows] = cumulative(self.propensity[rows])
 
     @classmethod
     def create(cls, sizes: dict[str, int], grid: np.ndarray,

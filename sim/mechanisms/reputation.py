@@ -20,7 +20,7 @@ FAILURE_LOSS = constant("failure_loss")
 
 def problem_probability(problem_rate: float, tech: np.ndarray) -> np.ndarray:
     """Chance a delivered project meets a major problem; ``problem_rate`` at technology 0.5."""
-    return np.clip(problem_rate * 2.0 * (1.0 - tech), 0.0, 1.0)
+    return np.minimum(np.maximum(problem_rate * 2.0 * (1.0 - tech), 0.0), 1.0)
 
 
 def next_brand(brand: np.ndarray, *, branding: float, soe: np.ndarray, successes: np.ndarray,
@@ -30,4 +30,4 @@ def next_brand(brand: np.ndarray, *, branding: float, soe: np.ndarray, successes
     """Brand after one quarter of campaigns, successes and failures."""
     campaign = rate * branding * np.where(soe, 1.0, 0.5) * (1.0 - brand)
     track = success_gain * successes * (1.0 - brand) - failure_loss * failures * brand
-    return np.clip(brand + campaign + track, 0.0, 1.0)
+    return np.minimum(np.maximum(brand + campaign + track, 0.0), 1.0)

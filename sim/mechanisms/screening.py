@@ -75,5 +75,5 @@ def next_barrier(*, barrier: np.ndarray, base: np.ndarray, concern: np.ndarray,
     b = np.where(concern > threshold, barrier + response * (concern - threshold),
                  barrier + relax * (floor - barrier))
     b = np.where(bit, np.minimum(b, floor + bit_cap), b)
-    return np.clip(b, 0.0, 1.0)
+    return np.minimum(np.maximum(b, 0.0), 1.0)
 

@@ -40,11 +40,11 @@ def transfer_intensity(transfer_willingness: np.ndarray, ipr: float) -> np.ndarr
 
 def absorption(gap: np.ndarray) -> np.ndarray:
     """Absorptive capacity: transfer is largest at modest gaps (4 g (1 - g), peak at g = 0.5)."""
-    g = np.clip(gap, 0.0, 1.0)
+    g = np.minimum(np.maximum(gap, 0.0), 1.0)
     return 4.0 * g * (1.0 - g)
 
 
-def transfer_gain(*, gap: np.ndarray, exposure: np.ndarray, intensity: np.ndarray,
+def transfer_gain(*, gap: np.ndarray, exposure: np.ndarray, intensity: np.ndarray | float,
                   spillover: float, premium: float, multiplier: float, tech: np.ndarray,
                   adjustment: float = SPILLOVER_ADJUSTMENT) -> np.ndarray:
     """Technology gained in a quarter by a Chinese firm that does a share ``exposure`` of its
@@ -56,9 +56,10 @@ def transfer_gain(*, gap: np.ndarray, exposure: np.ndarray, intensity: np.ndarra
     level, reached over ``adjustment`` quarters (and continued joint work keeps adding at that
     pace, an assumption), scaled by the joint-venture premium, the IPR multiplier, the partner's
     transfer intensity and absorptive capacity (largest at modest gaps). Never more than the gap.
+    ``intensity`` may be one number for all.
     """
     level = (spillover * premium * multiplier * intensity * absorption(gap)
-             * np.clip(exposure, 0, 1) * tech)
+             * np.minimum(np.maximum(exposure, 0), 1) * tech)
     return np.minimum(level / adjustment, np.maximum(gap, 0.0))
 
 
@@ -71,7 +72,7 @@ def licence_fee(cn_value: np.ndarray, intensity: np.ndarray, multiplier: float,
 def learning(tech: np.ndarray, activity: np.ndarray, rate: float = LEARNING_RATE,
              drift: float = DOMESTIC_DRIFT) -> np.ndarray:
     """Gain from learning by doing and domestic upgrading; ``activity`` is work/capacity."""
-    return (rate * np.clip(activity, 0, 1) + drift) * (1.0 - tech)
+    return (rate * np.minimum(np.maximum(activity, 0), 1) + drift) * (1.0 - tech)
 
 
 def rd_gain(tech: np.ndarray, profit: np.ndarray, capacity: np.ndarray,

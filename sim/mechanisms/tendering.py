@@ -21,6 +21,9 @@ BASE_RATE = constant("tender_rate")
 SECTOR_MIX_DEVELOPING = np.array([0.16, 0.14, 0.08, 0.18, 0.24, 0.14, 0.06])
 #: Sector mix of tenders in developed hosts, same order: mostly high-end.
 SECTOR_MIX_DEVELOPED = np.array([0.07, 0.06, 0.05, 0.26, 0.26, 0.18, 0.12])
+#: The two mixes as cumulative bounds (last bound exactly 1), for drawing a sector by inversion.
+_CUM_DEVELOPING = np.cumsum(SECTOR_MIX_DEVELOPING) / np.cumsum(SECTOR_MIX_DEVELOPING)[-1]
+_CUM_DEVELOPED = np.cumsum(SECTOR_MIX_DEVELOPED) / np.cumsum(SECTOR_MIX_DEVELOPED)[-1]
 
 
 @dataclass
@@ -75,22 +78,21 @@ def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
     n = host.size
     dev = developed[host]
     u_sector = rng.random(n)
-    cum_dg = np.cumsum(SECTOR_MIX_DEVELOPING)
-    cum_dv = np.cumsum(SECTOR_MIX_DEVELOPED)
-    sector = np.where(dev, np.searchsorted(cum_dv / cum_dv[-1], u_sector, side="right"),
-                      np.searchsorted(cum_dg / cum_dg[-1], u_sector, side="right"))
-    sector = np.minimum(sector, SECTOR_MIX_DEVELOPED.size - 1)
+    # a uniform draw below 1 never passes the last bound (1.0), so the sector is a valid index
+    sector = np.where(dev, np.searchsorted(_CUM_DEVELOPED, u_sector, side="right"),
+                      np.searchsorted(_CUM_DEVELOPING, u_sector, side="right"))
     value = mean_value * np.exp(rng.normal(-0.5, 1.0, n))
     min_tech = np.where(dev, rng.uniform(0.45, 0.8, n), rng.uniform(0.3, 0.65, n))
-    # the first of these draws once decided coordination; associations decide that now (phase
-    # 3), and the draw is kept so that every later draw of the stream stays where it was
-    _, u_tri = rng.random(n), rng.random(n)
+    # six uniform draws per tender, drawn as six rows (the same numbers as six draws of n in a
+    # row). The first once decided coordination; associations decide that now (phase 3), and
+    # the row is kept so that every later draw of the stream stays where it was
+    _, u_tri, u_payment, u_problem, u_partner, u_willing = rng.random((6, n))
+    sector = sector.astype(np.int64, copy=False)
     return Tenders(
-        host=host, sector=sector.astype(np.int64), value=value, min_tech=min_tech,
+        host=host, sector=sector, value=value, min_tech=min_tech,
         price_weight=price_weight[host], developed=dev,
         trilateral_open=u_tri < third_party,
-        u_payment=rng.random(n), u_problem=rng.random(n), u_partner=rng.random(n),
-        u_willing=rng.random(n),
+        u_payment=u_payment, u_problem=u_problem, u_partner=u_partner, u_willing=u_willing,
         # rows come host by host, so a stable sort by sector alone (a radix sort of 8-bit keys)
         # orders them by sector, then host
         by_sector=np.argsort(sector.astype(np.uint8), kind="stable"),

@@ -80,7 +80,7 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     if lf.size:
         key = bidding.unique_sorted(np.concatenate([firm, lf]).astype(np.int64) * (t.n + 1)
                                     + np.concatenate([ti, lt]))
-        firm, ti = key // (t.n + 1), key % (t.n + 1)
+        firm, ti = np.divmod(key, t.n + 1)
     host = t.host[ti]
     plant = cn.dev_host[firm] == host
     access = 1.0 - np.where(t.developed[ti], h.barrier[host], 0.0) * np.where(
@@ -101,14 +101,6 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     q.compliance_gap = gap
     q.unit_cost = _unit_cost(m)
     cost = q.unit_cost[firm] + k.compliance_cost * gap[cn.sector[firm]]
-    n1 = firm.size
-    cn_bids = bidding.Bids(
-        tender=ti, tech=cn.tech[firm], brand=cn.brand[firm], cost=cost,
-        weight=cn.capacity[firm], orient=orient[firm], **bidding.empty_like_bids(n1))
-    cn_bids.cn[:] = firm
-    cn_bids.plant[:] = plant
-    cn_bids.is_cn[:] = True
-    cn_bids.cn_frac[:] = 1.0
 
     # developed firms decide: a risk-adjusted margin above their bid cost
     dfirm, dti = bidding.sample_candidates(u_dv, dv.sector, np.ones(dv.n, bool), t.sector,
@@ -117,16 +109,26 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
                             risk_aversion=k.dv_risk_aversion, bid_cost=k.dv_bid_cost)
     dkeep = (d_util > 0) & (dv.tech[dfirm] >= t.min_tech[dti])
     dfirm, dti = dfirm[dkeep], dti[dkeep]
-    dv_bids = bidding.Bids(
-        tender=dti, tech=dv.tech[dfirm], brand=dv.brand[dfirm], cost=dv.base_cost[dfirm],
-        weight=dv.capacity[dfirm], orient=np.ones(dfirm.size),
-        **bidding.empty_like_bids(dfirm.size))
-    dv_bids.dv[:] = dfirm
     # developing-country firms bid at home (their own stream: their draws leave others' alone)
-    bids = bidding.Bids.concat([cn_bids, dv_bids, _local_bids(m, q, exp_loss)])
+    gfirm, gti = _local_bids(m, q, exp_loss)
+    bids, (cn_rows, dv_rows, dg_rows) = bidding.Bids.of_bidders([
+        dict(tender=ti, tech=cn.tech[firm], brand=cn.brand[firm], cost=cost,
+             weight=cn.capacity[firm], orient=orient[firm]),
+        dict(tender=dti, tech=dv.tech[dfirm], brand=dv.brand[dfirm], cost=dv.base_cost[dfirm],
+             weight=dv.capacity[dfirm], orient=np.ones(dfirm.size)),
+        dict(tender=gti, tech=m.dg.tech[gfirm], brand=np.full(gfirm.size, LOCAL_BRAND),
+             cost=m.dg.base_cost[gfirm], weight=m.dg.capacity[gfirm],
+             orient=np.ones(gfirm.size)),
+    ])
+    bids.cn[cn_rows] = firm
+    bids.plant[cn_rows] = plant
+    bids.is_cn[cn_rows] = True
+    bids.cn_frac[cn_rows] = 1.0
+    bids.dv[dv_rows] = dfirm
+    bids.dg[dg_rows] = gfirm
 
     # separate Chinese bids per tender, before any merging (cutthroat competition metric)
-    n_cn_sep = np.bincount(cn_bids.tender, minlength=t.n)
+    n_cn_sep = np.bincount(ti, minlength=t.n)
     q.flow.tenders_with_cn = float((n_cn_sep > 0).sum())
 
     # industrial associations decide which tenders to coordinate (where their members would
@@ -158,14 +160,14 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     # source locally (at least the enforced rule, more where local firms are cheaper) and prices
     # it in
     q.own_cost = bids.cost.copy()
-    q.local_share = _plan_local_sourcing(m, q, bids)
-    bids.cost = local_m.blended_cost(q.own_cost, q.local_share, q.local_price[_cell(m, q, bids)])
+    cell = _cell(m, q, bids)
+    q.local_share = _plan_local_sourcing(m, q, bids, cell)
+    bids.cost = local_m.blended_cost(q.own_cost, q.local_share, q.local_price[cell])
     q.bids = bids
     # every bidder chooses its markup from its own history (learned propensities), or prices
     # at the customary markup when learning is switched off
     q.learner_row = _learner_rows(m, q)
-    q.markup_choice = learning.choose(m.learners.propensity, q.learner_row,
-                                      m.streams["markups"].random(bids.n))
+    q.markup_choice = m.learners.choose(q.learner_row, m.streams["markups"].random(bids.n))
     if k.markup_learning:
         markup = m.learners.grid[q.markup_choice]
     else:
@@ -183,10 +185,13 @@ def _learner_rows(m: TripleWinModel, q: Quarter) -> np.ndarray:
     b, L = q.bids, m.learners
     sector = q.tenders.sector[b.tender]
     ctx = learning.rival_context(b.tender, b.is_cn.astype(np.int64), b.live, q.tenders.n, 2)
-    return np.where(b.consortium, L.rows("assoc", sector, ctx),
-                    np.where(b.is_cn, L.rows("cn", np.maximum(b.cn, 0), ctx),
-                             np.where(b.dg >= 0, L.rows("dg", np.maximum(b.dg, 0), ctx),
-                                      L.rows("dv", np.maximum(b.dv, 0), ctx))))
+    # each bid's learner: its index among all learners (the row of its kind's first learner
+    # plus its index within the kind), then the row of its situation
+    off = L.offset
+    learner = np.where(b.consortium, off["assoc"] + sector,
+                       np.where(b.is_cn, off["cn"] + b.cn,
+                                np.where(b.dg >= 0, off["dg"] + b.dg, off["dv"] + b.dv)))
+    return learner * L.contexts + ctx
 
 
 def learn_markups(m: TripleWinModel, q: Quarter, won: np.ndarray, profit: np.ndarray) -> None:
@@ -201,9 +206,8 @@ def learn_markups(m: TripleWinModel, q: Quarter, won: np.ndarray, profit: np.nda
     volume = np.where(b.is_cn[live], m.k.volume_weight + m.k.idle_weight * idle, 0.0)
     reward = learning.bid_reward(won=won[live], margin=profit[live] / value,
                                  orientation=b.orient[live], volume_value=volume)
-    m.learners.propensity = learning.reinforce(
-        m.learners.propensity, q.learner_row[live], q.markup_choice[live], reward,
-        recency=m.k.learning_recency, experimentation=m.k.learning_experimentation)
+    m.learners.learn(q.learner_row[live], q.markup_choice[live], reward,
+                     recency=m.k.learning_recency, experimentation=m.k.learning_experimentation)
 
 
 def _cell(m: TripleWinModel, q: Quarter, bids: bidding.Bids) -> np.ndarray:
@@ -212,37 +216,31 @@ def _cell(m: TripleWinModel, q: Quarter, bids: bidding.Bids) -> np.ndarray:
     return local_m.cells(t.host[bids.tender], t.sector[bids.tender], len(SECTORS))
 
 
-def _local_bids(m: TripleWinModel, q: Quarter, exp_loss: np.ndarray) -> bidding.Bids:
-    """Bids of developing-country firms on tenders of their sector in their home host."""
+def _local_bids(m: TripleWinModel, q: Quarter,
+                exp_loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which developing-country firms bid on which tenders: those of their sector in their home
+    host that they look at and find worth bidding on. Returns (firm, tender) pairs."""
     t, dg = q.tenders, m.dg
     u = m.streams["local"].random((LOOKS_DG, dg.n))
-    everyone = np.arange(dg.n)
-    picks = [bidding.sample_local(u[j], everyone, dg.sector, dg.home, t.sector, t.host,
-                                  t.by_sector) for j in range(LOOKS_DG)]
-    firm = np.concatenate([p[0] for p in picks]).astype(np.int64)
-    ti = np.concatenate([p[1] for p in picks]).astype(np.int64)
+    firm, ti = bidding.sample_local(u, np.arange(dg.n), dg.sector, dg.home, t.sector, t.host,
+                                    t.by_sector)
+    firm, ti = firm.astype(np.int64), ti.astype(np.int64)
     if firm.size:
-        key = bidding.unique_sorted(firm * (t.n + 1) + ti)
-        firm, ti = key // (t.n + 1), key % (t.n + 1)
+        firm, ti = np.divmod(bidding.unique_sorted(firm * (t.n + 1) + ti), t.n + 1)
     keep = (dgf.bid_utility(exp_loss[t.host[ti]]) > 0) & (dg.tech[firm] >= t.min_tech[ti])
-    firm, ti = firm[keep], ti[keep]
-    out = bidding.Bids(
-        tender=ti, tech=dg.tech[firm], brand=np.full(firm.size, LOCAL_BRAND),
-        cost=dg.base_cost[firm], weight=dg.capacity[firm], orient=np.ones(firm.size),
-        **bidding.empty_like_bids(firm.size))
-    out.dg[:] = firm
-    return out
+    return firm[keep], ti[keep]
 
 
-def _plan_local_sourcing(m: TripleWinModel, q: Quarter, bids: bidding.Bids) -> np.ndarray:
+def _plan_local_sourcing(m: TripleWinModel, q: Quarter, bids: bidding.Bids,
+                         cell: np.ndarray) -> np.ndarray:
     """Share of each bid's work its bidder plans to source from local firms (0 in developed
-    hosts and for local firms' own bids). Sets the quarter's local subcontract price per cell."""
+    hosts and for local firms' own bids); ``cell`` is each bid's (host, sector) cell. Sets the
+    quarter's local subcontract price per cell."""
     t, dg, h = q.tenders, m.dg, m.hosts
     n_cells = h.n * len(SECTORS)
     cap, cost, tech = local_m.cell_stats(local_m.cells(dg.home, dg.sector, len(SECTORS)),
                                          dg.capacity, dg.base_cost, dg.tech, n_cells)
     q.local_price = cost * (1.0 + local_m.SUB_MARGIN)
-    cell = _cell(m, q, bids)
     host = t.host[bids.tender]
     foreign = ~t.developed[bids.tender] & (bids.dg < 0)
     rule = m.lever("local_content") * m.local_enforcement[host]

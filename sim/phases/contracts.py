@@ -291,8 +291,10 @@ def _lend(m: TripleWinModel, q: Quarter, won_t: np.ndarray, host: np.ndarray, de
     loans = np.stack([policy, fund, multi])
     losses = loans * np.where(distressed, m.uncertainty("writeoff_share"), 0.0)
     losses[lender_a.MULTILATERAL] = 0.0  # preferred creditors: their loans are not written down
-    for i in range(lenders.n):
-        lenders.exposure[i] += sum_by(host, loans[i] - losses[i], h.n)
+    # outstanding loans per lender and host (one bincount over lender x host)
+    lender_host = np.arange(lenders.n)[:, None] * h.n + host
+    lenders.exposure += sum_by(lender_host.ravel(), (loans - losses).ravel(),
+                               lenders.n * h.n).reshape(lenders.n, h.n)
     lenders.lent += loans.sum(axis=1)
     lenders.written_off += losses.sum(axis=1)
     return loans, losses

@@ -21,7 +21,7 @@ from ..mechanisms import local as local_m
 from ..mechanisms import reputation as rep_m
 from ..mechanisms import screening
 from ..mechanisms.accounts import sum_by
-from .markets import host_debt
+from .markets import host_debt_level
 
 if TYPE_CHECKING:
     from ..model import TripleWinModel
@@ -54,7 +54,7 @@ def respond(m: TripleWinModel, q: Quarter) -> None:
                          response=m.uncertainty("screening_response"),
                          bit_effect=m.uncertainty("bit_effect"))
     # developing hosts enforce their local-content rule as they see it met or not
-    dg = ~h.developed
+    dg = h.developing
     local = sum(m.local_window)
     observed = np.divide(local, h.all_awarded, out=np.zeros(h.n), where=h.all_awarded > 0)
     m.local_enforcement[dg] = local_m.next_enforcement(
@@ -74,7 +74,7 @@ def respond(m: TripleWinModel, q: Quarter) -> None:
     c.policy_writeoff += float(st.loan_losses[lender_a.POLICY_BANK].sum())
     c.fund_writeoff += float(st.loan_losses[lender_a.JOINT_FUND].sum())
     c.loan_writeoff += float(st.loan_losses.sum())
-    h.debt = host_debt(m)[0]
+    h.debt = host_debt_level(m)
 
 
 def record(m: TripleWinModel, q: Quarter) -> None:
@@ -83,10 +83,12 @@ def record(m: TripleWinModel, q: Quarter) -> None:
     c.dg_wages += m.k.jobs_park * float(cn.cap_park.sum()) * m.k.wage_dg
     c.dv_wages += m.k.jobs_dev * float(cn.cap_dev.sum()) * m.k.wage_dv
     c.dg_local_wages += local_m.JOBS_LOCAL * float(m.dg.revenue.sum()) * m.k.wage_dg
-    tech = float((cn.tech * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))
+    cap = cn.capacity
+    total = cap.sum()
+    tech = float((cn.tech * cap).sum() / max(total, 1e-12))
     if m.tech0 is None:
-        m.tech0 = float((m.tech_start * cn.capacity).sum() / max(cn.capacity.sum(), 1e-12))
+        m.tech0 = float((m.tech_start * cap).sum() / max(total, 1e-12))
     c.tech_value += (m.uncertainty("tech_value") * (tech - m.tech0)
-                     * float(cn.capacity.sum()))
+                     * float(total))
     m.window.append(q.flow)
     m.record()

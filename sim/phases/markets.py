@@ -1,10 +1,10 @@
 """Phases 1 and 2 of a quarter: the environment, and the tenders the hosts issue.
 
 :func:`environment` sets home demand and utilisation, labour cost, SME participation, BITs and
-host risk, and each developing host's debt and debt service (:func:`host_debt`, also read again
-after the hosts' phase); :func:`tender` issues the quarter's tenders and the tied projects the
-policy banks finance with last quarter's undrawn credit (:mod:`sim.mechanisms.tendering`,
-:mod:`sim.mechanisms.lending`). The order of the phases is :data:`sim.schedule.PHASES`.
+host risk, and each developing host's debt and debt service (:func:`host_debt`; the debt alone,
+:func:`host_debt_level`, is read again after the hosts' phase); :func:`tender` issues the
+quarter's tenders and the tied projects the policy banks finance with last quarter's undrawn
+credit (:mod:`sim.mechanisms.tendering`, :mod:`sim.mechanisms.lending`). The order of the phases is :data:`sim.schedule.PHASES`.
 """
 
 from __future__ import annotations
@@ -35,31 +35,36 @@ def environment(m: TripleWinModel, q: Quarter) -> None:
                                           entry_support=m.k.sme_entry_support,
                                           leave_rate=m.k.sme_exit)
     h = m.hosts
-    n_dev = int(h.developed.sum())
-    h.bit = h.bit_rank < round(m.lever("bit_coverage") * n_dev)
-    dg = ~h.developed
-    h.instability = np.where(dg, np.clip(m.uncertainty("instability") + h.stability_offset, 0, 1),
-                             0.0)
+    h.bit = h.bit_rank < round(m.lever("bit_coverage") * h.n_developed)
+    h.instability = np.where(
+        h.developing,
+        np.minimum(np.maximum(m.uncertainty("instability") + h.stability_offset, 0), 1), 0.0)
     h.debt, q.service_ratio = host_debt(m)
-    m.cn.revenue[:] = 0.0
-    m.cn.profit[:] = 0.0
-    m.dv.revenue[:] = 0.0
-    m.dv.profit[:] = 0.0
-    m.dg.revenue[:] = 0.0
-    m.dg.profit[:] = 0.0
-    m.dg.sub_revenue[:] = 0.0
+    # the step's flows start at 0
+    for flow in (m.cn.revenue, m.cn.profit, m.dv.revenue, m.dv.profit, m.dg.revenue,
+                 m.dg.profit, m.dg.sub_revenue):
+        flow.fill(0.0)
 
 
 def host_debt(m: TripleWinModel) -> tuple[np.ndarray, np.ndarray]:
     """Each host's debt (its initial stock plus every lender's outstanding loans, over annual
     GDP) and its debt service against government revenue; 0 for developed hosts."""
     h = m.hosts
-    dg = ~h.developed
     old = m.uncertainty("debt_level") * m.debt_offset
     annual = 4.0 * h.gdp
-    debt = np.where(dg, old + m.lenders.exposure.sum(axis=0) / annual, 0.0)
     service = old * annual * lending_m.OLD_SERVICE + m.lenders.service()
-    return debt, np.where(dg, lending_m.service_ratio(service, h.gdp), 0.0)
+    return (_debt(m, old, annual),
+            np.where(h.developing, lending_m.service_ratio(service, h.gdp), 0.0))
+
+
+def host_debt_level(m: TripleWinModel) -> np.ndarray:
+    """Each host's debt alone, as :func:`host_debt` gives it (0 for developed hosts)."""
+    return _debt(m, m.uncertainty("debt_level") * m.debt_offset, 4.0 * m.hosts.gdp)
+
+
+def _debt(m: TripleWinModel, old: np.ndarray, annual: np.ndarray) -> np.ndarray:
+    """Debt over annual GDP from the initial stock ``old`` and the lenders' exposure."""
+    return np.where(m.hosts.developing, old + m.lenders.exposure.sum(axis=0) / annual, 0.0)
 
 
 def tender(m: TripleWinModel, q: Quarter) -> None:
@@ -74,8 +79,10 @@ def tender(m: TripleWinModel, q: Quarter) -> None:
         base_rate=m.k.tender_rate)
     # credit goes where hosts are large, within the lenders' discipline, and where hosts still
     # want it after their own projects went bad
-    distressed = sum((d for d, _v in m.distress_window), np.zeros(h.n))
-    value = sum((v for _d, v in m.distress_window), np.zeros(h.n))
+    distressed, value = np.zeros(h.n), np.zeros(h.n)  # over the trailing year
+    for d, v in m.distress_window:
+        distressed += d
+        value += v
     share = np.divide(distressed, value, out=np.zeros(h.n), where=value > 0)
     offered = (lending_m.offer(m.unused_credit, np.where(h.developed, 0.0, h.size))
                * lending_m.credit_cap(q.service_ratio, m.lever("lending_discipline"))

@@ -78,3 +78,24 @@ def test_learners_rows_by_kind_and_situation() -> None:
     assert L.propensity.shape == (15, 2)
     assert_array_equal(L.rows("cn", np.array([0, 1]), 2), [2, 5])
     assert_array_equal(L.rows("dv", np.array([0]), np.array([1])), [7])
+
+
+def test_learners_keep_their_choice_probabilities_in_step_with_the_propensities() -> None:
+    # the cached cumulative probabilities give exactly the choices and updates of the pure rule
+    rng = np.random.default_rng(7)
+    grid = learning.markup_grid(0.3, 0.05)
+    L = learning.Learners.create({"a": 4, "b": 3}, grid, initial=0.02, customary=0.1,
+                                 spread=0.05)
+    q = L.propensity.copy()
+    for _ in range(6):
+        bidder = rng.integers(0, q.shape[0], 9)
+        u = rng.random(9)
+        choice = L.choose(bidder, u)
+        assert_array_equal(choice, learning.choose(q, bidder, u))
+        reward = rng.random(9) * (rng.random(9) < 0.5) - 0.05
+        L.learn(bidder, choice, reward, recency=0.1, experimentation=0.2)
+        q = learning.reinforce(q, bidder, choice, reward, recency=0.1, experimentation=0.2)
+        assert_array_equal(L.propensity, q)
+        assert_array_equal(L.cdf, learning.cumulative(q))
+    assert not np.array_equal(q, learning.Learners.create(
+        {"a": 4, "b": 3}, grid, initial=0.02, customary=0.1, spread=0.05).propensity)
