@@ -281,6 +281,9 @@ class Quarter:
     compliance_gap: np.ndarray | None = None
     #: Unit cost of each Chinese firm (phase 3).
     unit_cost: np.ndarray | None = None
+    #: Idle home capacity of each Chinese firm as a share of its capacity (phase 3; capacity
+    #: moves only in phase 7, after its firms have read this).
+    idle: np.ndarray | None = None
     #: Local subcontract price per (host, sector) cell, per unit of tender value (phase 3).
     local_price: np.ndarray | None = None
     #: Unit cost of every bid row before local sourcing (phase 3).

@@ -267,6 +267,9 @@ class TripleWinModel(mesa.Model):
         for s, name in enumerate(SECTORS):
             IndustrialAssociation(self, s, name)
         self.associations = self.agents_by_type[IndustrialAssociation]
+        #: Sectors with an industrial association (that can coordinate its members' bids).
+        self.association_sectors = np.zeros(len(SECTORS), bool)
+        self.association_sectors[self.associations.get("sector")] = True
         # traits fixed for the run, of which the arrays keep derived views (masks, cells)
         freeze(self.hosts.developed, self.dg.home, self.dg.sector, self.dv.sector)
         # markup propensities of every kind of bidder, by situation (modified Roth-Erev)

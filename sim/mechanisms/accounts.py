@@ -17,16 +17,22 @@ def sum_by(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(index, weights=weights, minlength=n).astype(float, copy=False)
 
 
-def members(b: Bids, win_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def members(b: Bids, win_rows: np.ndarray, *, won: np.ndarray | None = None,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Chinese firms behind winning bids: (bid row, firm, share of the Chinese part).
 
     A solo Chinese bid has its firm with share 1; a consortium's members share its Chinese part
-    by capacity (``weight``). Rows are the winning bid rows the firms belong to.
+    by capacity (``weight``). Rows are the winning bid rows the firms belong to. ``won`` (a
+    flag per bid row, true on ``win_rows``) can be passed by a caller that has it already.
     """
-    won = np.zeros(b.n, bool)
-    won[win_rows] = True
+    if won is None:
+        won = np.zeros(b.n, bool)
+        won[win_rows] = True
     direct = np.flatnonzero(won & (b.cn >= 0))
-    member = np.flatnonzero((b.parent >= 0) & won[np.maximum(b.parent, 0)])
+    in_consortium = b.parent >= 0
+    if not in_consortium.any():  # no consortium this quarter: solo bids only
+        return direct, b.cn[direct], np.ones(direct.size)
+    member = np.flatnonzero(in_consortium & won[np.maximum(b.parent, 0)])
     parent = b.parent[member]
     rows = np.concatenate([direct, parent])
     firms = np.concatenate([b.cn[direct], b.cn[member]])

@@ -55,9 +55,7 @@ def best_per_tender(tender: np.ndarray, score: np.ndarray, eligible: np.ndarray,
     top = s == best[t]
     first = np.full(n_tenders, rows[-1] + 1, dtype=np.int64)
     np.minimum.at(first, t[top], rows[top])
-    has = first <= rows[-1]
-    winner[has] = first[has]
-    return winner
+    return np.where(first <= rows[-1], first, winner)
 
 
 def reserve_price(value: np.ndarray, ratio: float = RESERVE_RATIO) -> np.ndarray:

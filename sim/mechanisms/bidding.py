@@ -111,8 +111,8 @@ def sample_candidates(u: np.ndarray, firm_sector: np.ndarray, eligible: np.ndarr
     """
     n_sectors = int(max(tender_sector.max(initial=-1), firm_sector.max(initial=-1))) + 1
     counts = np.bincount(tender_sector, minlength=n_sectors)
-    starts = np.cumsum(counts) - counts
-    firm = np.repeat(np.arange(u.shape[0]), u.shape[1])
+    starts = counts.cumsum() - counts
+    firm = np.arange(u.shape[0]).repeat(u.shape[1])
     uu = u.ravel()
     ok = eligible[firm] & (counts[firm_sector[firm]] > 0) & ~np.isnan(uu)
     firm, uu = firm[ok], uu[ok]
@@ -138,12 +138,16 @@ def sample_local(u: np.ndarray, firm: np.ndarray, firm_sector: np.ndarray,
     if firm.size == 0 or tender_sector.size == 0:
         return firm[:0], firm[:0]
     n_hosts = int(max(tender_host.max(), firm_host.max())) + 1
-    sorted_key = tender_sector[by_sector].astype(np.int64) * n_hosts + tender_host[by_sector]
+    n_sectors = int(max(tender_sector.max(), firm_sector.max())) + 1
+    # the tenders of each (sector, host) cell are one block of ``by_sector``: its size, and
+    # where it starts
+    counts = np.bincount(tender_sector.astype(np.int64) * n_hosts + tender_host,
+                         minlength=n_sectors * n_hosts)
+    starts = counts.cumsum() - counts
     fkey = firm_sector[firm].astype(np.int64) * n_hosts + firm_host
-    lo = np.searchsorted(sorted_key, fkey, side="left")
-    hi = np.searchsorted(sorted_key, fkey, side="right")
-    has = hi > lo
-    lo, n, firm = lo[has], (hi - lo)[has], firm[has]
+    n = counts[fkey]
+    has = n > 0
+    lo, n, firm = starts[fkey][has], n[has], firm[has]
     if u.ndim == 1:
         pick = lo + np.floor(u[firm] * n).astype(np.int64)
         return firm, by_sector[np.minimum(pick, by_sector.size - 1)]
@@ -162,16 +166,16 @@ def merge_chinese_bids(bids: Bids, coordinated: np.ndarray, tender_sector: np.nd
     sector: one pass for all associations.
     """
     mask = bids.live & bids.is_cn & ~bids.trilateral & ~bids.consortium & coordinated[bids.tender]
-    rows = np.flatnonzero(mask)
+    rows = mask.nonzero()[0]
     if rows.size == 0:
         return bids
     tender = bids.tender[rows]
     key = tender_sector[tender].astype(np.int64) * (tender_sector.size + 1) + tender
-    order = np.argsort(key, kind="stable")
+    order = key.argsort(kind="stable")
     rows, key = rows[order], key[order]
     first = np.ones(rows.size, bool)
     np.not_equal(key[1:], key[:-1], out=first[1:])
-    start = np.flatnonzero(first)
+    start = first.nonzero()[0]
     uniq = bids.tender[rows[start]]
     w = bids.weight[rows]
     wsum = np.add.reduceat(w, start)
@@ -188,7 +192,7 @@ def merge_chinese_bids(bids: Bids, coordinated: np.ndarray, tender_sector: np.nd
     new["is_cn"][:] = True
     new["consortium"][:] = True
     new["cn_frac"][:] = 1.0
-    bids.parent[rows] = bids.n + np.cumsum(first) - 1
+    bids.parent[rows] = bids.n + first.cumsum() - 1
     bids.live[rows] = False
     return Bids.concat([bids, Bids(**new)])
 
@@ -206,7 +210,7 @@ def form_trilateral(bids: Bids, *, tender_open: np.ndarray, tender_sector: np.nd
     bids with the partner's technology and brand and a cost blended by work share; the partner's
     own bid on that tender, if any, is withdrawn.
     """
-    cand = np.flatnonzero(bids.live & bids.is_cn & ~bids.trilateral & tender_open[bids.tender])
+    cand = (bids.live & bids.is_cn & ~bids.trilateral & tender_open[bids.tender]).nonzero()[0]
     if cand.size == 0:
         return bids
     # the lead on each tender: the cheapest candidate, the lower row on a tie (no sort)
@@ -217,12 +221,12 @@ def form_trilateral(bids: Bids, *, tender_open: np.ndarray, tender_sector: np.nd
     at_min = cost == cheapest[tc]
     first = np.full(n_t, bids.n, dtype=np.int64)
     np.minimum.at(first, tc[at_min], cand[at_min])
-    t = np.flatnonzero(first < bids.n)
+    t = (first < bids.n).nonzero()[0]
     lead = first[t]
     sec = tender_sector[t]
-    order = np.argsort(dv_sector, kind="stable")
+    order = dv_sector.argsort(kind="stable")
     counts = np.bincount(dv_sector, minlength=int(sec.max()) + 1)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    starts = counts.cumsum() - counts
     has = counts[sec] > 0
     pick = starts[sec] + np.floor(u_partner[t] * np.maximum(counts[sec], 1)).astype(np.int64)
     partner = np.where(has, order[np.minimum(pick, order.size - 1)], -1)
@@ -268,7 +272,7 @@ def choose_coordinated(*, n_member_bids: np.ndarray, tender_sector: np.ndarray,
     n = tender_sector.size
     contested = (n_member_bids >= 2) & covered[tender_sector]
     out = np.zeros(n, bool)
-    rows = np.flatnonzero(contested)
+    rows = contested.nonzero()[0]
     if rows.size == 0 or share <= 0:
         return out
     # by sector, then value descending, then row (deterministic)
@@ -277,8 +281,8 @@ def choose_coordinated(*, n_member_bids: np.ndarray, tender_sector: np.ndarray,
     sec = tender_sector[rows]
     first = np.ones(rows.size, bool)
     np.not_equal(sec[1:], sec[:-1], out=first[1:])
-    start = np.flatnonzero(first)
-    group = np.cumsum(first) - 1
+    start = first.nonzero()[0]
+    group = first.cumsum() - 1
     size = np.diff(np.append(start, rows.size))
     rank = np.arange(rows.size) - start[group]
     quota = np.floor(share * size + 0.5)

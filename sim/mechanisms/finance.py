@@ -22,6 +22,8 @@ FUND_RISK_FACTOR = 0.7
 
 def fund_backing(value: np.ndarray, eligible: np.ndarray, budget: float) -> np.ndarray:
     """Share of each project backed by the joint fund, first come first served by tender order."""
+    if not eligible.any():  # no project the fund may back (the usual case without consortia)
+        return np.zeros(value.shape)
     capacity = budget * FUND_LEVERAGE
     v = np.where(eligible, value, 0.0)
     before = np.cumsum(v) - v
@@ -37,6 +39,10 @@ def settle(*, price: np.ndarray, p_distress: np.ndarray, u: np.ndarray, backed: 
     project has ``writeoff`` of its price written off; the fund absorbs FUND_COVER of the backed
     part.
     """
+    if not backed.any():  # nothing backed: no lower risk, the fund absorbs nothing
+        distressed = u < p_distress
+        loss = np.where(distressed, writeoff * price, 0.0)
+        return distressed, loss, np.zeros(loss.shape)
     p = p_distress * np.where(backed > 0, 1.0 - (1.0 - FUND_RISK_FACTOR) * backed, 1.0)
     distressed = u < p
     loss = np.where(distressed, writeoff * price, 0.0)

@@ -87,12 +87,12 @@ def _distinct(index: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     among them: what ``np.unique(index, return_inverse=True)`` gives, by one mask."""
     present = np.zeros(n, bool)
     present[index] = True
-    return np.flatnonzero(present), (np.cumsum(present) - 1)[index]
+    return present.nonzero()[0], (present.cumsum() - 1)[index]
 
 
 def cumulative(propensity: np.ndarray) -> np.ndarray:
     """Each row's cumulative choice probabilities over the grid (the last column is 1)."""
-    return np.cumsum(choice_probabilities(propensity), axis=1)
+    return choice_probabilities(propensity).cumsum(axis=1)
 
 
 def invert(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -68,7 +68,14 @@ def distress_probability(distress_rate: float, instability: np.ndarray, ratio: n
     political instability and with the host's debt service against its revenue, faster above the
     DSF medium threshold (equal to ``distress_rate`` at instability 0.3 and the default debt)."""
     debt = 0.5 + weight * ratio + overhang * np.maximum(ratio - DSF_MEDIUM, 0.0) / DSF_MEDIUM
-    return np.clip(distress_rate * (0.4 + 2.0 * instability) * debt, 0.0, 0.95)
+    return np.minimum(np.maximum(distress_rate * (0.4 + 2.0 * instability) * debt, 0.0), 0.95)
+
+
+def dsf_cut(ratio: np.ndarray) -> np.ndarray:
+    """How far a host's debt-service ratio has gone from the DSF weak threshold to the medium
+    one (0 below the weak threshold, 1 from the medium one up): the share of its credit a fully
+    disciplined lender cuts."""
+    return np.minimum(np.maximum((ratio - DSF_WEAK) / (DSF_MEDIUM - DSF_WEAK), 0.0), 1.0)
 
 
 def credit_cap(ratio: np.ndarray, discipline: float) -> np.ndarray:
@@ -76,13 +83,12 @@ def credit_cap(ratio: np.ndarray, discipline: float) -> np.ndarray:
     (``discipline`` 1) cuts it linearly between the DSF weak and medium thresholds of the
     host's debt-service ratio and lends nothing above; an undisciplined one (0) lends whatever is
     asked."""
-    cut = np.clip((ratio - DSF_WEAK) / (DSF_MEDIUM - DSF_WEAK), 0.0, 1.0)
-    return 1.0 - discipline * cut
+    return 1.0 - discipline * dsf_cut(ratio)
 
 
 def appetite(distress_share: np.ndarray) -> np.ndarray:
     """Hosts' appetite for new financed projects after their own projects went bad."""
-    return np.clip(1.0 - DISTRESS_APPETITE * distress_share, 0.0, 1.0)
+    return np.minimum(np.maximum(1.0 - DISTRESS_APPETITE * distress_share, 0.0), 1.0)
 
 
 def offer(budget: float, weight: np.ndarray) -> np.ndarray:
@@ -95,7 +101,7 @@ def offer(budget: float, weight: np.ndarray) -> np.ndarray:
 def ration(request: np.ndarray, budget: float) -> np.ndarray:
     """Loans granted on requests in order, first come first served, up to ``budget``."""
     before = np.cumsum(request) - request
-    return np.clip(np.minimum(request, budget - before), 0.0, None)
+    return np.maximum(np.minimum(request, budget - before), 0.0)
 
 
 def tied_tender_size(offered: np.ndarray, financed_share: float, mean_value: float,
@@ -110,5 +116,6 @@ def next_willingness(willingness: np.ndarray, lent: np.ndarray,
     """Lenders' willingness next quarter: down with the share of this quarter's new loans
     written off beyond the normal loss, recovering toward 1 otherwise."""
     bad = np.divide(distressed, lent, out=np.zeros_like(lent), where=lent > 0)
-    return np.clip(willingness + RECOVERY * (1.0 - willingness)
-                   - LOSS_AVERSION * np.maximum(bad - EXPECTED_LOSS, 0.0), 0.0, 1.0)
+    return np.minimum(np.maximum(willingness + RECOVERY * (1.0 - willingness)
+                                 - LOSS_AVERSION * np.maximum(bad - EXPECTED_LOSS, 0.0), 0.0),
+                      1.0)

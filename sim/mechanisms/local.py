@@ -98,4 +98,4 @@ def next_enforcement(enforcement: np.ndarray, *, rule: float, observed_share: np
     local_enforcement_base)."""
     shortfall = np.maximum(rule - observed_share, 0.0)
     e = enforcement + rate * shortfall + ENFORCEMENT_RELAX * (base - enforcement)
-    return np.clip(e, 0.0, 1.0)
+    return np.minimum(np.maximum(e, 0.0), 1.0)

@@ -74,7 +74,7 @@ def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
     compared with the lever (common random numbers: raising a lever only adds tenders to a set).
     """
     counts = rng.poisson(base_rate * volume * size)
-    host = np.repeat(np.arange(size.size), counts)
+    host = np.arange(size.size).repeat(counts)
     n = host.size
     dev = developed[host]
     u_sector = rng.random(n)
@@ -95,5 +95,5 @@ def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
         u_payment=u_payment, u_problem=u_problem, u_partner=u_partner, u_willing=u_willing,
         # rows come host by host, so a stable sort by sector alone (a radix sort of 8-bit keys)
         # orders them by sector, then host
-        by_sector=np.argsort(sector.astype(np.uint8), kind="stable"),
+        by_sector=sector.astype(np.uint8).argsort(kind="stable"),
     )

@@ -59,23 +59,23 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     exp_loss = np.where(h.developed, 0.0, p_distress * writeoff)
 
     # Chinese firms decide (vectorised over their candidate tenders)
-    idle = idle_share(m)
+    q.idle = idle = idle_share(m)
     looks = 1.0 + k.looks_idle * idle
     u_cn = np.where(np.arange(k.looks_cn)[None, :] < looks[:, None], u_cn, np.nan)
     firm, ti = bidding.sample_candidates(u_cn, cn.sector, cn.active, t.sector, t.by_sector)
     # a local plant gives a firm one more look, at its plant host's tenders
     u_local = rng.random(cn.n)
-    with_plant = np.flatnonzero(cn.active & (cn.dev_host >= 0))
+    with_plant = (cn.active & (cn.dev_host >= 0)).nonzero()[0]
     lf, lt = bidding.sample_local(u_local, with_plant, cn.sector, cn.dev_host[with_plant],
                                   t.sector, t.host, t.by_sector)
     # tied financed projects draw one more look from every active firm of their sector (the
     # credit comes with them; drawn from the lending stream, so without tied projects nothing
     # changes)
-    tied = np.flatnonzero(t.tied)
+    tied = t.tied.nonzero()[0]
     if tied.size:
         pos_f, pos_t = bidding.sample_candidates(
             m.streams["lending"].random((cn.n, 1)), cn.sector, cn.active, t.sector[tied],
-            np.argsort(t.sector[tied], kind="stable"))
+            t.sector[tied].argsort(kind="stable"))
         lf, lt = np.concatenate([lf, pos_f]), np.concatenate([lt, tied[pos_t]])
     if lf.size:
         key = bidding.unique_sorted(np.concatenate([firm, lf]).astype(np.int64) * (t.n + 1)
@@ -134,11 +134,9 @@ def bid(m: TripleWinModel, q: Quarter) -> None:
     # industrial associations decide which tenders to coordinate (where their members would
     # otherwise bid against each other, up to the share joint_bidding lets them) and merge the
     # Chinese bids there (all associations in one pass)
-    covered = np.zeros(len(SECTORS), bool)
-    covered[m.associations.get("sector")] = True
     q.coordinated = bidding.choose_coordinated(
         n_member_bids=bidding.contested_tenders(bids, t.n), tender_sector=t.sector,
-        tender_value=t.value, covered=covered, share=m.lever("joint_bidding"))
+        tender_value=t.value, covered=m.association_sectors, share=m.lever("joint_bidding"))
     bids = bidding.merge_chinese_bids(bids, q.coordinated, t.sector)
     # separate Chinese bids as hosts receive them (a consortium counts once)
     live_cn = bids.live & bids.is_cn
@@ -199,10 +197,10 @@ def learn_markups(m: TripleWinModel, q: Quarter, won: np.ndarray, profit: np.nda
     value, nothing on a lost bid); volume-seeking SOEs also value the contract itself (idle
     capacity put to work, state direction: the volume terms of their bid utility)."""
     b, t = q.bids, q.tenders
-    live = np.flatnonzero(b.live)
+    live = b.live.nonzero()[0]
     value = t.value[b.tender[live]]
     idle = np.where(b.consortium[live], 1.0 - m.utilization[t.sector[b.tender[live]]],
-                    np.where(b.is_cn[live], idle_share(m)[np.maximum(b.cn[live], 0)], 0.0))
+                    np.where(b.is_cn[live], q.idle[np.maximum(b.cn[live], 0)], 0.0))
     volume = np.where(b.is_cn[live], m.k.volume_weight + m.k.idle_weight * idle, 0.0)
     reward = learning.bid_reward(won=won[live], margin=profit[live] / value,
                                  orientation=b.orient[live], volume_value=volume)
@@ -238,8 +236,7 @@ def _plan_local_sourcing(m: TripleWinModel, q: Quarter, bids: bidding.Bids,
     quarter's local subcontract price per cell."""
     t, dg, h = q.tenders, m.dg, m.hosts
     n_cells = h.n * len(SECTORS)
-    cap, cost, tech = local_m.cell_stats(local_m.cells(dg.home, dg.sector, len(SECTORS)),
-                                         dg.capacity, dg.base_cost, dg.tech, n_cells)
+    cap, cost, tech = local_m.cell_stats(dg.cell, dg.capacity, dg.base_cost, dg.tech, n_cells)
     q.local_price = cost * (1.0 + local_m.SUB_MARGIN)
     host = t.host[bids.tender]
     foreign = ~t.developed[bids.tender] & (bids.dg < 0)

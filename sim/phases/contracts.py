@@ -46,21 +46,33 @@ def award(m: TripleWinModel, q: Quarter) -> None:
     t, b, h, k = q.tenders, q.bids, m.hosts, m.k
     host = t.host[b.tender]
     dev = t.developed[b.tender]
-    barrier = np.where(dev & b.is_cn, k.barrier_weight * h.barrier[host], 0.0)
+    host_barrier = h.barrier[host]
+    any_tri = bool(b.trilateral.any())  # trilateral consortia bid (else their factors are 1)
+    cn_dev = dev & b.is_cn  # Chinese bids in developed hosts
+    barrier = np.where(cn_dev, k.barrier_weight * host_barrier, 0.0)
     barrier *= np.where(b.plant, k.plant_barrier_factor, 1.0)
-    barrier *= np.where(b.trilateral, k.trilateral_barrier_factor, 1.0)
     gap = np.where(b.is_cn, q.compliance_gap[t.sector[b.tender]], 0.0)
-    gap *= np.where(b.trilateral, k.trilateral_compliance, 1.0)
-    fund_bonus = np.where(b.trilateral & ~dev & (m.lever("joint_fund") > 0), k.fund_bonus, 0.0)
+    if any_tri:
+        # a trilateral consortium faces only part of the barrier, of the compliance gap and
+        # of the screening
+        tri_factor = np.where(b.trilateral, k.trilateral_barrier_factor, 1.0)
+        barrier *= tri_factor
+        gap *= np.where(b.trilateral, k.trilateral_compliance, 1.0)
+    if any_tri and m.lever("joint_fund") > 0:
+        fund_bonus = np.where(b.trilateral & ~dev, k.fund_bonus, 0.0)
+    else:  # no joint fund or no trilateral bid: no bonus for anyone
+        fund_bonus = np.zeros(b.n)
     rng = m.streams["award"]
     gumbel = rng.gumbel(size=b.n)
     # screening above a host's base barrier turns Chinese bids away outright (security reviews,
     # procurement bans that reach local plants too, F14); a developed partner softens it
     # (the share of the way from the host's base barrier to a full ban)
     base = h.base_barrier[host]
-    screened = np.clip((h.barrier[host] - base) / np.maximum(1.0 - base, 1e-9), 0.0, 1.0)
-    screened *= np.where(b.trilateral, k.trilateral_barrier_factor, 1.0)
-    turned_away = dev & b.is_cn & (rng.random(b.n) < screened)
+    screened = np.minimum(np.maximum((host_barrier - base) / np.maximum(1.0 - base, 1e-9), 0.0),
+                          1.0)
+    if any_tri:
+        screened *= tri_factor
+    turned_away = cn_dev & (rng.random(b.n) < screened)
     value = t.value[b.tender]
     score = award_m.scores(
         price_ratio=q.price / value, tech=b.tech, brand=b.brand,
@@ -68,10 +80,10 @@ def award(m: TripleWinModel, q: Quarter) -> None:
         fund_bonus=fund_bonus, gumbel=gumbel, brand_weight=k.brand_weight, noise=k.award_noise)
     # a host refuses bids above its reserve price (its valuation of the project): a tender
     # without a bid under it is not awarded (F13, Mexico high-speed rail)
-    reserve = award_m.reserve_price(t.value, k.reserve_ratio)
     eligible = (b.live & (b.tech >= t.min_tech[b.tender]) & ~turned_away
-                & award_m.within_reserve(q.price, b.tender, reserve))
-    eligible &= ~t.tied[b.tender] | b.is_cn  # tied credit pays Chinese contractors only
+                & (q.price <= award_m.reserve_price(value, k.reserve_ratio)))
+    if t.tied.any():
+        eligible &= ~t.tied[b.tender] | b.is_cn  # tied credit pays Chinese contractors only
     q.winner = award_m.best_per_tender(b.tender, score, eligible, t.n)
     out = award_m.priced_out(b.tender, b.live, q.winner) & ~t.developed
     q.flow.dg_priced_out = float(t.value[out].sum())
@@ -86,12 +98,14 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     f = b.cn_frac[w]
     host = t.host[won_t]
     dev = t.developed[won_t]
+    dg = ~dev
     tri = b.trilateral[w]
-    backed = finance.fund_backing(price, tri & ~dev, m.lever("joint_fund") / 4.0)
+    dg_firm, dv_firm = b.dg[w], b.dv[w]  # the winner's developing / developed firm, or -1
+    writeoff = m.uncertainty("writeoff_share")
+    backed = finance.fund_backing(price, tri & dg, m.lever("joint_fund") / 4.0)
     p_d = np.where(dev, 0.0, q.p_distress[host])
     distressed, loss, fund_loss = finance.settle(
-        price=price, p_distress=p_d, u=t.u_payment[won_t], backed=backed,
-        writeoff=m.uncertainty("writeoff_share"))
+        price=price, p_distress=p_d, u=t.u_payment[won_t], backed=backed, writeoff=writeoff)
     value = t.value[won_t]
     sec = t.sector[won_t]
 
@@ -101,8 +115,9 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     n_cells = h.n * len(SECTORS)
     cell = local_m.cells(host, sec, len(SECTORS))
     dg_cell = local_m.cells(lf.home, lf.sector, len(SECTORS))
-    dg_win = b.dg[w] >= 0
-    np.add.at(lf.revenue, b.dg[w][dg_win], price[dg_win])
+    dg_win = dg_firm >= 0
+    dg_own = dg_firm[dg_win]
+    np.add.at(lf.revenue, dg_own, price[dg_win])
     free = np.maximum(lf.capacity - lf.revenue, 0.0)
     cell_free = sum_by(dg_cell, free, n_cells)
     lp = q.local_price[cell]
@@ -110,137 +125,170 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     fill = local_m.fill(sum_by(cell, planned * value * lp, n_cells), cell_free)[cell]
     local_share = planned * fill
     sub = local_share * value * lp  # paid to local firms
+    net = price - sub  # what stays with the winner's side
     margin = price - value * local_m.blended_cost(q.own_cost[w], local_share, lp)
     winner_part = np.where(price > 0, 1.0 - sub / np.maximum(price, 1e-12), 1.0)
+    own_loss = winner_part * loss  # the winner's side bears its part of the loss
+    kept = margin - own_loss
 
     # licensing fees inside trilateral consortia, paid by the Chinese side to the partner
     mult = tech_m.ipr_multiplier(m.lever("ipr_protection"), m.uncertainty("ipr_elasticity"))
-    intensity = np.where(tri, tech_m.transfer_intensity(
-        dv.transfer_willingness[np.maximum(b.dv[w], 0)], m.lever("ipr_protection")), 0.0)
-    fee = np.where(tri, tech_m.licence_fee(f * price, intensity, mult, m.k.licence_rate), 0.0)
+    any_tri = bool(tri.any())
+    if any_tri:
+        intensity = np.where(tri, tech_m.transfer_intensity(
+            dv.transfer_willingness[np.maximum(dv_firm, 0)], m.lever("ipr_protection")), 0.0)
+        fee = np.where(tri, tech_m.licence_fee(f * price, intensity, mult, m.k.licence_rate),
+                       0.0)
+    else:  # no consortium won: no transfer, no fee
+        intensity, fee = np.zeros(w.size), np.zeros(w.size)
 
     # book to Chinese firms (members share by capacity)
-    rows, firms, share = members(b, w)
+    won = np.zeros(b.n, bool)
+    won[w] = True
+    rows, firms, share = members(b, w, won=won)
     index_of = np.full(b.n, -1)
     index_of[w] = np.arange(w.size)
     k = index_of[rows]
-    own_loss = winner_part * loss  # the winner's side bears its part of the loss
-    cn_rev = share * f[k] * (price[k] - sub[k])
-    cn_profit = share * (f[k] * (margin[k] - own_loss[k]) - fee[k])
+    cn_rev = share * f[k] * net[k]
+    cn_profit = share * (f * kept - fee)[k]
     np.add.at(cn.revenue, firms, cn_rev)
     np.add.at(cn.profit, firms, cn_profit)
     # book to developed firms (solo bids and trilateral partners)
-    has_dv = b.dv[w] >= 0
-    dvi = b.dv[w][has_dv]
-    np.add.at(dv.revenue, dvi, ((1 - f) * (price - sub))[has_dv])
-    np.add.at(dv.profit, dvi, ((1 - f) * (margin - own_loss) + fee)[has_dv])
+    has_dv = dv_firm >= 0
+    dvi = dv_firm[has_dv]
+    dv_part = (1 - f) * net
+    np.add.at(dv.revenue, dvi, dv_part[has_dv])
+    np.add.at(dv.profit, dvi, ((1 - f) * kept + fee)[has_dv])
     cn.cash += cn.profit
     # book to developing-country firms: their own contracts, then subcontracts shared in each
     # cell by free capacity (at the cell's subcontract price), with their part of any loss
-    np.add.at(lf.profit, b.dg[w][dg_win], (margin - loss)[dg_win])
+    # (subcontract pay and that loss summed per cell in one bincount, one block each)
+    realised = margin - loss  # the winner's realised profit
+    np.add.at(lf.profit, dg_own, realised[dg_win])
     portion = free / np.maximum(cell_free[dg_cell], 1e-12)
-    lf.sub_revenue += sum_by(cell, sub, n_cells)[dg_cell] * portion
+    sub_pay, sub_loss = sum_by(np.concatenate([cell, cell + n_cells]),
+                               np.concatenate([sub, loss - own_loss]),
+                               2 * n_cells).reshape(2, n_cells)[:, dg_cell] * portion
+    lf.sub_revenue += sub_pay
     lf.revenue += lf.sub_revenue
     lf.profit += (lf.sub_revenue * (local_m.SUB_MARGIN / (1.0 + local_m.SUB_MARGIN))
-                  - sum_by(cell, loss - own_loss, n_cells)[dg_cell] * portion)
+                  - sub_loss)
     lf.cash += lf.profit
 
     # every bidder learns from the quarter's result (realised profit of its whole bid)
-    won = np.zeros(b.n, bool)
-    won[w] = True
     bid_profit = np.zeros(b.n)
-    bid_profit[w] = margin - loss
+    bid_profit[w] = realised
     learn_markups(m, q, won, bid_profit)
 
     # implementation problems (brand) per Chinese firm
     is_cn = b.is_cn[w]
-    prob = rep_m.problem_probability(m.uncertainty("problem_rate"), b.tech[w])
+    tech = b.tech[w]
+    prob = rep_m.problem_probability(m.uncertainty("problem_rate"), tech)
     problem_any = t.u_problem[won_t] < prob
-    problem = is_cn & problem_any
+    problem = (is_cn & problem_any)[k]
     # a developing host stops a project that goes bad (payment distress and a major problem)
     # instead of renegotiating it: the unbuilt rest is lost to it
-    cancel = award_m.cancelled(distressed, problem_any) & ~dev
-    successes = np.zeros(cn.n)
-    failures = np.zeros(cn.n)
-    np.add.at(successes, firms, share * ~problem[k])
-    np.add.at(failures, firms, share * problem[k])
+    cancel = award_m.cancelled(distressed, problem_any) & dg
+    # successes and failures per firm (one bincount, one block each)
+    successes, failures = sum_by(np.concatenate([firms, firms + cn.n]),
+                                 np.concatenate([share * ~problem, share * problem]),
+                                 2 * cn.n).reshape(2, cn.n)
 
-    # host records: value awarded, Chinese work share, new Chinese-financed debt
-    cn_val = np.where(is_cn, f * (price - sub), 0.0)
-    hv_all = sum_by(host, price, h.n)
-    hv_cn = sum_by(host, cn_val, h.n)
+    # host records: value awarded, Chinese work share, new Chinese-financed debt, local work
+    # (the per-host sums in one bincount over (record, host), one block per record)
+    cn_val = np.where(is_cn, f * net, 0.0)
+    local_work = np.where(dg_win, price, sub)
+    records = np.array([price, cn_val, np.where(distressed, price, 0.0),
+                        np.where(dev, 0.0, price), local_work])
+    n_rec = len(records)
+    hv_all, hv_cn, hv_distressed, hv_dg, hv_local = sum_by(
+        (np.arange(n_rec)[:, None] * h.n + host).ravel(), records.ravel(),
+        n_rec * h.n).reshape(n_rec, h.n)
     m.host_window.append((hv_cn, hv_all))
-    h.cn_awarded = sum(x[0] for x in m.host_window)
-    h.all_awarded = sum(x[1] for x in m.host_window)
-    loans, loan_losses = _lend(m, q, won_t, host, dev, is_cn, backed, price, distressed)
-    m.distress_window.append((sum_by(host, np.where(distressed, price, 0.0), h.n),
-                              sum_by(host, np.where(dev, 0.0, price), h.n)))
+    cn_awarded = all_awarded = 0  # over the trailing year, quarter by quarter
+    for cn_q, all_q in m.host_window:
+        cn_awarded, all_awarded = cn_awarded + cn_q, all_awarded + all_q
+    h.cn_awarded, h.all_awarded = cn_awarded, all_awarded
+    tied = t.tied[won_t]  # projects on tied credit
+    loans, loan_losses = _lend(m, q, host, dev, is_cn, tied, backed, price, distressed)
+    m.distress_window.append((hv_distressed, hv_dg))
 
     # price of Chinese winning bids in developed hosts against the cheapest non-Chinese rival
     rival = np.full(t.n, np.inf)
     other = b.live & ~b.is_cn
     np.minimum.at(rival, b.tender[other], q.price[other])
-    contested = is_cn & dev & np.isfinite(rival[won_t])
-    discount = 1.0 - price[contested] / rival[won_t][contested]
+    cn_dev = is_cn & dev
+    rival_won = rival[won_t]
+    contested = cn_dev & np.isfinite(rival_won)
+    discount = 1.0 - price[contested] / rival_won[contested]
 
     # flows of the quarter
-    tech = b.tech[w]
     qv = quality_value(value, tech, project_value=m.k.project_value,
                        reference_tech=m.k.reference_tech)
-    qv = qv * np.where(cancel, 1.0 - m.uncertainty("writeoff_share"), 1.0)
-    dg = ~dev
+    any_cancel = bool(cancel.any())
+    if any_cancel:  # a cancelled project delivers only what was built before it stopped
+        qv = qv * np.where(cancel, 1.0 - writeoff, 1.0)
+    surplus = qv - price  # the host's surplus over the price it pays
+    # sums of these rows over all projects (the first six), over those in developed hosts (the
+    # first three) and over those in developing hosts (all): one gather and one row-wise sum
+    # each, every row summed exactly as on its own
+    rows_by_side = np.array([price, cn_val, surplus, fund_loss, fee, f * own_loss, value * tech,
+                             value, price * tech, local_work, dv_part,
+                             price * (1 - np.where(distressed, writeoff, 0.0)), loss])
+    awarded, cn_value, _, all_fund_loss, licensing, cn_distress_loss = (
+        rows_by_side[:6].sum(axis=1))
+    dev_awarded, dev_cn_value, dev_surplus = rows_by_side[:3].take(
+        np.flatnonzero(dev), axis=1).sum(axis=1)
+    (dg_paid, _, dg_surplus, dg_fund_loss, _, _, dg_value_tech, dg_budget, dg_price_tech,
+     dg_local_value, dg_third_party, dg_infrastructure, dg_loss) = rows_by_side.take(
+        np.flatnonzero(dg), axis=1).sum(axis=1)
     # tenders that drew a Chinese bid, by kind
     cn_tender = np.zeros(t.n, bool)
     cn_tender[b.tender[b.live & b.is_cn]] = True
-    cn_dev_bid = cn_tender & t.developed
-    cn_power_bid = cn_tender & (t.sector == _POWER)
     fl = q.flow
-    fl.awarded = float(price.sum())
-    fl.cn_value = float(cn_val.sum())
+    fl.awarded = float(awarded)
+    fl.cn_value = float(cn_value)
     fl.cn_value_high = float(cn_val[_HIGH[sec]].sum())
-    fl.dev_awarded = float(price[dev].sum())
-    fl.dev_cn_value = float(cn_val[dev].sum())
-    fl.dg_paid = float(price[dg].sum())
-    fl.dg_value_tech = float((value * tech)[dg].sum())
-    fl.dg_budget = float(value[dg].sum())
-    fl.dg_price_tech = float((price * tech)[dg].sum())
+    fl.dev_awarded = float(dev_awarded)
+    fl.dev_cn_value = float(dev_cn_value)
+    fl.dg_paid = float(dg_paid)
+    fl.dg_value_tech = float(dg_value_tech)
+    fl.dg_budget = float(dg_budget)
+    fl.dg_price_tech = float(dg_price_tech)
     fl.cn_markup_sum = float(markup[is_cn].sum())
-    fl.cn_wins = float(is_cn.sum())
-    fl.cn_dev_bids = float(cn_dev_bid.sum())
-    fl.cn_dev_wins = float((is_cn & dev).sum())
-    fl.cn_power_bids = float(cn_power_bid.sum())
-    fl.cn_power_wins = float((is_cn & (sec == _POWER)).sum())
-    fl.trilateral_dg = float((tri & dg).sum())
-    fl.dg_projects = float(dg.sum())
+    fl.cn_wins = float(np.count_nonzero(is_cn))
+    fl.cn_dev_bids = float(np.count_nonzero(cn_tender & t.developed))
+    fl.cn_dev_wins = float(np.count_nonzero(cn_dev))
+    fl.cn_power_bids = float(np.count_nonzero(cn_tender & (t.sector == _POWER)))
+    fl.cn_power_wins = float(np.count_nonzero(is_cn & (sec == _POWER)))
+    fl.trilateral_dg = float(np.count_nonzero(tri & dg))
+    fl.dg_projects = float(np.count_nonzero(dg))
     fl.dg_distress_value = float(price[distressed & dg].sum())
     fl.cn_discount_sum = float(discount.sum())
     fl.cn_discount_n = float(discount.size)
     fl.dg_lending = float(loans[lender_a.POLICY_BANK].sum())
     fl.dg_loans = float(loans.sum())
-    fl.dg_tied_value = float(price[t.tied[won_t]].sum())
-    local_work = np.where(dg_win, price, sub)
-    fl.dg_local_value = float(local_work[dg].sum())
-    dv_part = (1 - f) * (price - sub)
-    fl.dg_cancelled = fl.dg_priced_out + float(price[cancel].sum())
+    fl.dg_tied_value = float(price[tied].sum()) if tied.any() else 0.0
+    fl.dg_local_value = float(dg_local_value)
+    fl.dg_cancelled = fl.dg_priced_out + (float(price[cancel].sum()) if any_cancel else 0.0)
     c = m.totals
     c.cn_overseas_profit += float(cn_profit.sum())
-    c.cn_distress_loss += float((f * own_loss).sum())
+    c.cn_distress_loss += float(cn_distress_loss)
     c.dv_profit += float(dv.profit.sum())
-    c.dv_licensing += float(fee.sum())
-    c.dv_third_party_revenue += float(dv_part[dg].sum())
-    c.dg_infrastructure += float((price * (1 - np.where(distressed,
-                                  m.uncertainty("writeoff_share"), 0.0)))[dg].sum())
-    c.dg_value += float(price[dg].sum())
+    c.dv_licensing += float(licensing)
+    c.dv_third_party_revenue += float(dg_third_party)
+    c.dg_infrastructure += float(dg_infrastructure)
+    c.dg_value += fl.dg_paid
     c.dg_cancelled += fl.dg_cancelled
     c.dg_distress_value += fl.dg_distress_value
-    c.dg_procurement += float((qv - price)[dg].sum())
-    c.dg_distress_cost += float(loss[dg].sum() + fund_loss[dg].sum())
-    c.dv_host_surplus += float((qv - price)[dev].sum())
+    c.dg_procurement += float(dg_surplus)
+    c.dg_distress_cost += float(dg_loss + dg_fund_loss)
+    c.dv_host_surplus += float(dev_surplus)
     c.trilateral_dg += fl.trilateral_dg
     c.dv_cn_value += fl.dev_cn_value
     c.dv_awarded += fl.dev_awarded
-    c.trilateral_loss += float(loss[tri & dg].sum())
-    c.fund_loss += float(fund_loss.sum())
+    c.trilateral_loss += float(loss[tri & dg].sum()) if any_tri else 0.0
+    c.fund_loss += float(all_fund_loss)
     # idle overcapacity put to work: Chinese work in overcapacity sectors done at home
     home_share = cn.cap_home / np.maximum(cn.capacity, 1e-12)
     over = env_m.OVERCAPACITY_MASK[cn.sector]
@@ -249,7 +297,7 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     c.idle_put_to_work += float(np.minimum(home_work, idle)[over].sum())
     c.dg_local_revenue += float(lf.revenue.sum())
     c.dg_local_profit += float(lf.profit.sum())
-    m.local_window.append(sum_by(host, local_work, h.n))
+    m.local_window.append(hv_local)
     q.settlement = Settlement(
         won=won_t, rows=w, price=price, markup=markup, cn_frac=f, distressed=distressed,
         loss=loss, fund_loss=fund_loss, fee=fee, intensity=intensity, ipr_multiplier=mult,
@@ -259,8 +307,8 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
         home_work=sum_by(cn.sector, home_work, len(SECTORS)))
 
 
-def _lend(m: TripleWinModel, q: Quarter, won_t: np.ndarray, host: np.ndarray, dev: np.ndarray,
-          is_cn: np.ndarray, backed: np.ndarray, price: np.ndarray,
+def _lend(m: TripleWinModel, q: Quarter, host: np.ndarray, dev: np.ndarray, is_cn: np.ndarray,
+          tied: np.ndarray, backed: np.ndarray, price: np.ndarray,
           distressed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Loans on this quarter's projects in developing hosts (lenders x projects) and what the
     lenders write off on the distressed ones.
@@ -272,23 +320,30 @@ def _lend(m: TripleWinModel, q: Quarter, won_t: np.ndarray, host: np.ndarray, de
     apply it). A distressed project's loan is written down by the write-off share (F19), except
     the multilateral lenders' (preferred creditor status).
     """
-    t, h, lenders = q.tenders, m.hosts, m.lenders
-    ratio = q.service_ratio[host]
-    discipline = lending_m.credit_cap(ratio, m.lever("lending_discipline"))
+    h, lenders = m.hosts, m.lenders
+    # the share of its credit a fully disciplined lender cuts, by the host's debt service
+    cut = lending_m.dsf_cut(q.service_ratio[host])
+    discipline = 1.0 - m.lever("lending_discipline") * cut  # as lending_m.credit_cap
     request = np.where(dev, 0.0, finance.FINANCED_SHARE * price)
-    fund = request * backed * discipline
     rest = request * (1.0 - backed)
-    budget = {lender_a.POLICY_BANK: m.lever("policy_bank_lending"),
-              lender_a.MULTILATERAL: m.uncertainty("multilateral_lending")}
-    budget = {i: float(lenders.willingness[i]) * v / 4.0 for i, v in budget.items()}
-    order = np.argsort(~t.tied[won_t], kind="stable")  # tied projects draw first
-    policy = np.zeros(price.size)
-    policy[order] = lending_m.ration(np.where(is_cn, rest * discipline, 0.0)[order],
-                                     budget[lender_a.POLICY_BANK])
-    multi = lending_m.ration(np.where(is_cn, 0.0, rest * lending_m.credit_cap(ratio, 1.0)),
-                             budget[lender_a.MULTILATERAL])
-    m.unused_credit = max(budget[lender_a.POLICY_BANK] - float(policy.sum()), 0.0)
-    loans = np.stack([policy, fund, multi])
+    # this quarter's credit: a quarter of each lender's capital, as far as it is willing
+    policy_budget = (float(lenders.willingness[lender_a.POLICY_BANK])
+                     * m.lever("policy_bank_lending") / 4.0)
+    multi_budget = (float(lenders.willingness[lender_a.MULTILATERAL])
+                    * m.uncertainty("multilateral_lending") / 4.0)
+    loans = np.empty((len(lender_a.KINDS), price.size))  # one row per lender, in row order
+    policy = loans[lender_a.POLICY_BANK]
+    asked = np.where(is_cn, rest * discipline, 0.0)
+    if tied.any():  # tied projects draw first
+        order = np.argsort(~tied, kind="stable")
+        policy[order] = lending_m.ration(asked[order], policy_budget)
+    else:
+        policy[:] = lending_m.ration(asked, policy_budget)
+    loans[lender_a.JOINT_FUND] = request * backed * discipline
+    # multilateral lenders always apply the debt rule (credit_cap at discipline 1)
+    loans[lender_a.MULTILATERAL] = lending_m.ration(np.where(is_cn, 0.0, rest * (1.0 - cut)),
+                                                    multi_budget)
+    m.unused_credit = max(policy_budget - float(policy.sum()), 0.0)
     losses = loans * np.where(distressed, m.uncertainty("writeoff_share"), 0.0)
     losses[lender_a.MULTILATERAL] = 0.0  # preferred creditors: their loans are not written down
     # outstanding loans per lender and host (one bincount over lender x host)

@@ -20,7 +20,6 @@ from ..mechanisms import location as loc_m
 from ..mechanisms import technology as tech_m
 from ..mechanisms.accounts import sum_by
 from ..scenario.params import SECTORS
-from .bids import idle_share
 
 if TYPE_CHECKING:
     from ..model import TripleWinModel
@@ -107,7 +106,7 @@ def locate(m: TripleWinModel, q: Quarter) -> None:
     plant = np.where(cn.dev_host >= 0, cn.dev_host,
                      dev_idx[np.minimum((u_dev * dev_idx.size).astype(int), dev_idx.size - 1)])
     risk = q.p_distress[park] * m.uncertainty("writeoff_share")
-    idle = idle_share(m)
+    idle = q.idle  # capacity has not moved since the bids
     u_park, u_dev = cf.location_utility(
         orientation=cn.profit_orientation(m.lever("soe_reform")), labour_index=m.labour_index,
         park_labour=h.labour_cost[park], park_risk=risk, idle_share=idle,
@@ -152,7 +151,7 @@ def _local_investment(m: TripleWinModel) -> None:
     invest = local_m.REINVEST * np.maximum(dg.profit, 0.0)
     dg.cash -= invest
     dg.capacity = dg.capacity + local_m.CAPACITY_PER_BN * invest
-    in_park = np.flatnonzero(cn.park_host >= 0)
+    in_park = (cn.park_host >= 0).nonzero()[0]
     lone = dg.partner < 0
     if in_park.size and lone.any():
         # parks by host, the largest first (ties: the lower firm index, as lexsort is stable)
