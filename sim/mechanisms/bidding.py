@@ -112,10 +112,9 @@ def sample_candidates(u: np.ndarray, firm_sector: np.ndarray, eligible: np.ndarr
     n_sectors = int(max(tender_sector.max(initial=-1), firm_sector.max(initial=-1))) + 1
     counts = np.bincount(tender_sector, minlength=n_sectors)
     starts = counts.cumsum() - counts
-    firm = np.arange(u.shape[0]).repeat(u.shape[1])
-    uu = u.ravel()
-    ok = eligible[firm] & (counts[firm_sector[firm]] > 0) & ~np.isnan(uu)
-    firm, uu = firm[ok], uu[ok]
+    # the looks taken: by an eligible firm with tenders of its sector, not NaN (firm by firm)
+    ok = (eligible & (counts[firm_sector] > 0))[:, None] & ~np.isnan(u)
+    firm, uu = ok.nonzero()[0], u[ok]
     s = firm_sector[firm]
     pick = starts[s] + np.floor(uu * counts[s]).astype(np.int64)
     tender = by_sector[np.minimum(pick, by_sector.size - 1)] if by_sector.size else pick
@@ -152,7 +151,7 @@ def sample_local(u: np.ndarray, firm: np.ndarray, firm_sector: np.ndarray,
         pick = lo + np.floor(u[firm] * n).astype(np.int64)
         return firm, by_sector[np.minimum(pick, by_sector.size - 1)]
     pick = lo + np.floor(u[:, firm] * n).astype(np.int64)
-    return (np.tile(firm, u.shape[0]),
+    return (np.concatenate([firm] * u.shape[0]),
             by_sector[np.minimum(pick.ravel(), by_sector.size - 1)])
 
 

@@ -79,8 +79,8 @@ def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
     dev = developed[host]
     u_sector = rng.random(n)
     # a uniform draw below 1 never passes the last bound (1.0), so the sector is a valid index
-    sector = np.where(dev, np.searchsorted(_CUM_DEVELOPED, u_sector, side="right"),
-                      np.searchsorted(_CUM_DEVELOPING, u_sector, side="right"))
+    sector = np.where(dev, _CUM_DEVELOPED.searchsorted(u_sector, side="right"),
+                      _CUM_DEVELOPING.searchsorted(u_sector, side="right"))
     value = mean_value * np.exp(rng.normal(-0.5, 1.0, n))
     min_tech = np.where(dev, rng.uniform(0.45, 0.8, n), rng.uniform(0.3, 0.65, n))
     # six uniform draws per tender, drawn as six rows (the same numbers as six draws of n in a
