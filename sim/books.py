@@ -175,13 +175,16 @@ _ALL_FLOWS = attrgetter(*FLOW_FIELDS)  # a quarter's flows as a tuple, in FLOW_F
 class Window:
     """The flows of the trailing year (the last four quarters, oldest first)."""
 
-    __slots__ = ("_quarters",)
+    __slots__ = ("_quarters", "_values")
 
     def __init__(self, quarters: int = 4) -> None:
         self._quarters: deque[Flows] = deque(maxlen=quarters)
+        self._values: deque[tuple[float, ...]] = deque(maxlen=quarters)  # same, as tuples
 
     def append(self, flows: Flows) -> None:
+        """Add a quarter's flows, which are final by then (its values are read once, here)."""
         self._quarters.append(flows)
+        self._values.append(_ALL_FLOWS(flows))
 
     def total(self, name: str) -> float:
         """Sum of one flow over the trailing year (``AttributeError`` for an unknown flow, even
@@ -195,7 +198,7 @@ class Window:
         summed in the same order, in one pass over the quarters."""
         if not self._quarters:
             return dict.fromkeys(FLOW_FIELDS, 0)
-        return dict(zip(FLOW_FIELDS, map(sum, zip(*map(_ALL_FLOWS, self._quarters)))))
+        return dict(zip(FLOW_FIELDS, map(sum, zip(*self._values))))
 
     def __iter__(self) -> Iterator[Flows]:
         return iter(self._quarters)

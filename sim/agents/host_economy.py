@@ -64,7 +64,7 @@ class HostEconomies:
     def cn_share(self) -> np.ndarray:
         """Chinese share of value awarded in each host over the trailing year."""
         return np.divide(self.cn_awarded, self.all_awarded,
-                         out=np.zeros_like(self.cn_awarded), where=self.all_awarded > 0)
+                         out=np.zeros(self.cn_awarded.shape), where=self.all_awarded > 0)
 
 
 class HostEconomy(mesa.Agent):

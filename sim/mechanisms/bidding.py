@@ -282,7 +282,7 @@ def choose_coordinated(*, n_member_bids: np.ndarray, tender_sector: np.ndarray,
     np.not_equal(sec[1:], sec[:-1], out=first[1:])
     start = first.nonzero()[0]
     group = first.cumsum() - 1
-    size = np.diff(np.append(start, rows.size))
+    size = np.bincount(group)  # contested tenders per sector
     rank = np.arange(rows.size) - start[group]
     quota = np.floor(share * size + 0.5)
     out[rows[rank < quota[group]]] = True

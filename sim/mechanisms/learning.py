@@ -97,8 +97,13 @@ def cumulative(propensity: np.ndarray) -> np.ndarray:
 
 def invert(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Grid index of each uniform draw ``u[i]`` under the cumulative distribution ``cdf[i]``
-    (inverse transform)."""
-    return np.count_nonzero(u[:, None] >= cdf[:, :-1], axis=1).astype(np.int64)
+    (inverse transform): the first grid point whose cumulative probability exceeds the draw,
+    the last point when none before it does (its cumulative probability is 1 but for
+    rounding). The same as counting the points before the last at or below the draw, since a
+    cumulative distribution never falls."""
+    above = cdf > u[:, None]
+    above[:, -1] = True
+    return above.argmax(axis=1).astype(np.int64, copy=False)
 
 
 def choose(propensity: np.ndarray, bidder: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -134,9 +139,10 @@ def reinforce(propensity: np.ndarray, bidder: np.ndarray, choice: np.ndarray,
 
 
 def _update(q: np.ndarray, rows: np.ndarray, local: np.ndarray, choice: np.ndarray,
-            reward: np.ndarray, recency: float, experimentation: float) -> None:
+            reward: np.ndarray, recency: float, experimentation: float) -> np.ndarray:
     """The update of :func:`reinforce` on ``q`` in place: ``rows`` are the distinct rows that
-    bid (sorted), ``local`` each bid's position among them."""
+    bid (sorted), ``local`` each bid's position among them. Returns those rows' new
+    propensities."""
     k = q.shape[1]
     # only the rows that bid this quarter change: work on those rows alone
     m = rows.size
@@ -148,9 +154,17 @@ def _update(q: np.ndarray, rows: np.ndarray, local: np.ndarray, choice: np.ndarr
     padded = (total / np.maximum(count, 1)).reshape(m, k + 2)  # 0 where unused
     mean_r = padded[:, 1:-1]
     # local experimentation: the neighbours of a used markup share its reward
-    near = 0.5 * padded[:, :-2] + 0.5 * padded[:, 2:]
-    new = (1.0 - recency) * q[rows] + (1.0 - experimentation) * mean_r + experimentation * near
-    q[rows] = np.maximum(new, PROPENSITY_FLOOR)
+    near = 0.5 * padded[:, :-2]
+    near += 0.5 * padded[:, 2:]
+    # (1 - recency) q + (1 - experimentation) R + experimentation near, term by term in place
+    new = q[rows]
+    new *= 1.0 - recency
+    new += (1.0 - experimentation) * mean_r
+    near *= experimentation
+    new += near
+    np.maximum(new, PROPENSITY_FLOOR, out=new)
+    q[rows] = new
+    return new
 
 
 def bid_reward(*, won: np.ndarray, margin: np.ndarray, orientation: np.ndarray,
@@ -201,10 +215,11 @@ class Learners:
     contexts: int = CONTEXTS
     #: Cumulative choice probabilities of every row (:func:`cumulative` of ``propensity``),
     #: kept up to date by :meth:`learn`, so that choosing costs one lookup per bid.
-    cdf: np.ndarray = field(init=False, repr=False)
+    cdf: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        self.cdf = cumulative(self.propensity)
+        if self.cdf is None:
+            self.cdf = cumulative(self.propensity)
 
     def choose(self, bidder: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Grid index chosen for each bid (:func:`choose` on the current propensities)."""
@@ -219,8 +234,9 @@ class Learners:
         if bidder.size == 0:
             return
         rows, local = _distinct(bidder, self.propensity.shape[0])
-        _update(self.propensity, rows, local, choice, reward, recency, experimentation)
-        self.cdf[rows] = cumulative(self.propensity[rows])
+        new = _update(self.propensity, rows, local, choice, reward, recency, experimentation)
+        # (the new propensities are at or above the floor already)
+        self.cdf[rows] = (new / new.sum(axis=1, keepdims=True)).cumsum(axis=1)
 
     @classmethod
     def create(cls, sizes: dict[str, int], grid: np.ndarray,
@@ -230,8 +246,10 @@ class Learners:
         for kind, size in sizes.items():
             offset[kind] = n
             n += int(size)
-        return cls(initial_propensities(n * contexts, grid, initial, customary, spread),
-                   offset, grid, contexts)
+        # every learner starts from the same row: its choice probabilities are worked out once
+        first = initial_propensities(1, grid, initial, customary, spread)
+        return cls(np.repeat(first, n * contexts, axis=0), offset, grid, contexts,
+                   cdf=np.repeat(cumulative(first), n * contexts, axis=0))
 
     def rows(self, kind: str, index: np.ndarray, context: np.ndarray | int = 0) -> np.ndarray:
         """Learner rows of bidders ``index`` of ``kind`` in situation ``context``."""

@@ -115,7 +115,7 @@ def next_willingness(willingness: np.ndarray, lent: np.ndarray,
                      distressed: np.ndarray) -> np.ndarray:
     """Lenders' willingness next quarter: down with the share of this quarter's new loans
     written off beyond the normal loss, recovering toward 1 otherwise."""
-    bad = np.divide(distressed, lent, out=np.zeros_like(lent), where=lent > 0)
+    bad = np.divide(distressed, lent, out=np.zeros(lent.shape), where=lent > 0)
     return np.minimum(np.maximum(willingness + RECOVERY * (1.0 - willingness)
                                  - LOSS_AVERSION * np.maximum(bad - EXPECTED_LOSS, 0.0), 0.0),
                       1.0)

@@ -51,7 +51,7 @@ def observed_pressure(*, cn_share: np.ndarray, market_share: float, owned: np.nd
     the share across all developed markets (weight ``coordination``), plus Chinese-owned
     plant capacity relative to its tender volume (weight ``ownership_weight``)."""
     share = (1.0 - coordination) * cn_share + coordination * market_share
-    presence = np.divide(owned, volume, out=np.zeros_like(owned), where=volume > 0)
+    presence = np.divide(owned, volume, out=np.zeros(owned.shape), where=volume > 0)
     return share + ownership_weight * presence
 
 

@@ -59,8 +59,12 @@ class Tenders:
             return self
         out = {f.name: np.concatenate([getattr(self, f.name), getattr(extra, f.name)])
                for f in fields(self) if f.name != "by_sector"}
-        rows = np.arange(self.n + extra.n)
-        out["by_sector"] = np.lexsort((rows, out["host"], out["sector"]))
+        # by sector, then host, then row: one sort of a composite key (unique, so the same
+        # order as sorting by the three keys in turn)
+        n = self.n + extra.n
+        n_hosts = int(out["host"].max()) + 1
+        out["by_sector"] = ((out["sector"] * n_hosts + out["host"]) * n
+                            + np.arange(n)).argsort()
         return Tenders(**out)
 
 

@@ -162,13 +162,11 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     cn.cash += cn.profit
     # book to developing-country firms: their own contracts, then subcontracts shared in each
     # cell by free capacity (at the cell's subcontract price), with their part of any loss
-    # (subcontract pay and that loss summed per cell in one bincount, one block each)
     realised = margin - loss  # the winner's realised profit
     np.add.at(lf.profit, dg_own, realised[dg_win])
     portion = free / np.maximum(cell_free[dg_cell], 1e-12)
-    sub_pay, sub_loss = sum_by(np.concatenate([cell, cell + n_cells]),
-                               np.concatenate([sub, loss - own_loss]),
-                               2 * n_cells).reshape(2, n_cells)[:, dg_cell] * portion
+    sub_pay = sum_by(cell, sub, n_cells)[dg_cell] * portion
+    sub_loss = sum_by(cell, loss - own_loss, n_cells)[dg_cell] * portion
     lf.sub_revenue += sub_pay
     lf.revenue += lf.sub_revenue
     lf.profit += (lf.sub_revenue * (local_m.SUB_MARGIN / (1.0 + local_m.SUB_MARGIN))
@@ -189,10 +187,9 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     # a developing host stops a project that goes bad (payment distress and a major problem)
     # instead of renegotiating it: the unbuilt rest is lost to it
     cancel = award_m.cancelled(distressed, problem_any) & dg
-    # successes and failures per firm (one bincount, one block each)
-    successes, failures = sum_by(np.concatenate([firms, firms + cn.n]),
-                                 np.concatenate([share * ~problem, share * problem]),
-                                 2 * cn.n).reshape(2, cn.n)
+    # successes and failures per firm
+    successes = sum_by(firms, share * ~problem, cn.n)
+    failures = sum_by(firms, share * problem, cn.n)
 
     # host records: value awarded, Chinese work share, new Chinese-financed debt, local work
     # (the per-host sums in one bincount over (record, host), one block per record)

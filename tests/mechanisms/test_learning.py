@@ -99,3 +99,18 @@ def test_learners_keep_their_choice_probabilities_in_step_with_the_propensities(
         assert_array_equal(L.cdf, learning.cumulative(q))
     assert not np.array_equal(q, learning.Learners.create(
         {"a": 4, "b": 3}, grid, initial=0.02, customary=0.1, spread=0.05).propensity)
+
+
+def test_invert_counts_the_points_before_the_last_at_or_below_the_draw() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.random((200, 9))
+    p[:, 3] = 0.0  # a point that cannot be chosen: its bound equals the one before
+    cdf = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+    u = rng.random(200)
+    u[:5] = cdf[:5, 2]  # draws exactly on a bound (shared by points 2 and 3)
+    cdf[5, -1] = 0.9999999999999998  # a last bound that rounds below 1 ...
+    u[5] = np.nextafter(1.0, 0.0)  # ... and a draw above it
+    expected = np.count_nonzero(u[:, None] >= cdf[:, :-1], axis=1)
+    got = learning.invert(cdf, u)
+    assert_array_equal(got, expected)
+    assert got[5] == 8 and set(got[:5]) == {4}
