@@ -131,3 +131,15 @@ def test_status_text() -> None:
     assert report.Row("a", "m", "r", "t", True, "aim not met").status() == "met; aim not met"
     assert "not met" in report.Row("a", "m", "r", "t", False).status()
     assert math.isclose(report.TARGETS["memory_ratio"], 1.2)
+
+
+def test_versus_runs_both_sides_and_reports_their_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    # the logic only (one round of one replication against this very commit): no timing is
+    # asserted, only that both sides ran and the report has its three lines
+    from bench import versus
+
+    assert versus.main(["HEAD", "--rounds", "1", "--replications", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "this checkout" in out and "HEAD" in out
+    ratio = float(out.split("ratio")[1].split()[0])
+    assert math.isfinite(ratio) and ratio > 0

@@ -164,6 +164,8 @@ def merge_chinese_bids(bids: Bids, coordinated: np.ndarray, tender_sector: np.nd
     appended sector by sector (an association's own tenders together), tenders in order within a
     sector: one pass for all associations.
     """
+    if not coordinated.any():
+        return bids
     mask = bids.live & bids.is_cn & ~bids.trilateral & ~bids.consortium & coordinated[bids.tender]
     rows = mask.nonzero()[0]
     if rows.size == 0:
