@@ -49,9 +49,12 @@ def observed_pressure(*, cn_share: np.ndarray, market_share: float, owned: np.nd
                       ownership_weight: float = OWNERSHIP_WEIGHT) -> np.ndarray:
     """What each developed host observes: the Chinese share of its own contracts blended with
     the share across all developed markets (weight ``coordination``), plus Chinese-owned
-    plant capacity relative to its tender volume (weight ``ownership_weight``)."""
+    plant capacity relative to its tender volume (weight ``ownership_weight``; none where the
+    volume is practically zero)."""
     share = (1.0 - coordination) * cn_share + coordination * market_share
-    presence = np.divide(owned, volume, out=np.zeros(owned.shape), where=volume > 0)
+    # (no presence ratio where a host has practically no tenders: a volume of 1e-300 would
+    # make any plant an infinite presence)
+    presence = np.divide(owned, volume, out=np.zeros(owned.shape), where=volume > 1e-12)
     return share + ownership_weight * presence
 
 

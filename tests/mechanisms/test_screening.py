@@ -44,3 +44,14 @@ def test_rise_then_fall_with_constant_parameters() -> None:
         path.append(share)
     peak = int(np.argmax(path))
     assert 0 < peak < 39 and path[-1] < path[peak] - 0.05
+
+
+def test_no_presence_ratio_without_a_market() -> None:
+    # a host with (practically) no tenders: Chinese plants there are no presence ratio at all,
+    # not an overflow to infinity
+    with np.errstate(all="raise"):
+        p = screening.observed_pressure(cn_share=np.array([0.1, 0.1]), market_share=0.1,
+                                        owned=np.array([1e10, 2.0]),
+                                        volume=np.array([1e-300, 0.0]), coordination=0.0,
+                                        ownership_weight=0.5)
+    np.testing.assert_allclose(p, [0.1, 0.1])
