@@ -102,16 +102,31 @@ def _heading(level: int, text: str) -> str:
 def parameter_tables(level: int = 3) -> str:
     """One Markdown table per kind of parameter: levers, uncertainties, population, run settings.
 
-    Columns: name, meaning, unit, range (:attr:`Param.range_text`), default, source. ``level``
-    is the heading level of each table's title.
+    Columns: name, meaning, unit, range (:attr:`Param.range_text`), default, source; for the
+    uncertainties and structural constants also the plausible range that ``compare --worlds``
+    draws from (:attr:`Param.world_range`). ``level`` is the heading level of each table's title.
     """
     parts = []
     for title, section, params in PARAM_GROUPS:
         parts.append(_heading(level, f"{title} (`{section}`)"))
-        rows = [(f"`{p.name}`", p.meaning, p.unit, p.range_text, _default(p), p.source)
-                for p in params.values()]
-        parts.append(_table(["name", "meaning", "unit", "range", "default", "source"], rows))
+        if any(p.kind in ("uncertainty", "constant") for p in params.values()):
+            rows = [(f"`{p.name}`", p.meaning, p.unit, p.range_text, _plausible(p), _default(p),
+                     p.source) for p in params.values()]
+            header = ["name", "meaning", "unit", "range", "plausible", "default", "source"]
+        else:
+            rows = [(f"`{p.name}`", p.meaning, p.unit, p.range_text, _default(p), p.source)
+                    for p in params.values()]
+            header = ["name", "meaning", "unit", "range", "default", "source"]
+        parts.append(_table(header, rows))
     return "\n\n".join(parts)
+
+
+def _plausible(p: Param) -> str:
+    """The range a plausible world draws ``p`` from, or "-" where it is not drawn."""
+    if p.plausible is None and p.high is None:
+        return "-"
+    lo, hi = p.world_range
+    return f"[{lo:g}, {hi:g}]" if lo != hi else f"held at {lo:g}"
 
 
 def _group_order() -> dict[str, str]:
