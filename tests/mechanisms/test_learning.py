@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sim.mechanisms import learning
@@ -114,3 +115,35 @@ def test_invert_counts_the_points_before_the_last_at_or_below_the_draw() -> None
     got = learning.invert(cdf, u)
     assert_array_equal(got, expected)
     assert got[5] == 8 and set(got[:5]) == {4}
+
+
+def _reinforce_dense(q: np.ndarray, bidder: np.ndarray, choice: np.ndarray, reward: np.ndarray,
+                     recency: float, experimentation: float) -> np.ndarray:
+    """The update written out over whole rows, term by term (the reference)."""
+    q = q.copy()
+    rows = np.unique(bidder)
+    k = q.shape[1]
+    total = np.zeros((rows.size, k + 2))
+    count = np.zeros((rows.size, k + 2))
+    np.add.at(total, (np.searchsorted(rows, bidder), choice + 1), np.maximum(reward, 0.0))
+    np.add.at(count, (np.searchsorted(rows, bidder), choice + 1), 1)
+    r = total / np.maximum(count, 1)
+    near = 0.5 * r[:, :-2]
+    near += 0.5 * r[:, 2:]
+    new = q[rows] * (1.0 - recency)
+    new += (1.0 - experimentation) * r[:, 1:-1]
+    new += experimentation * near
+    q[rows] = np.maximum(new, learning.PROPENSITY_FLOOR)
+    return q
+
+
+# a bid or two per row on a 31-point grid, and many bids per row
+@pytest.mark.parametrize("bids", [100, 2000])
+def test_reinforce_is_the_update_written_out_over_whole_rows(bids: int) -> None:
+    rng = np.random.default_rng(bids)
+    q = rng.random((200, 31)) + 0.01
+    bidder = rng.integers(0, 200, bids)
+    choice = rng.integers(0, 31, bids)
+    reward = rng.random(bids) * (rng.random(bids) < 0.5)
+    got = learning.reinforce(q, bidder, choice, reward, recency=0.1, experimentation=0.2)
+    assert_array_equal(got, _reinforce_dense(q, bidder, choice, reward, 0.1, 0.2))
