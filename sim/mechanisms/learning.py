@@ -235,8 +235,7 @@ class Learners:
             return
         rows, local = _distinct(bidder, self.propensity.shape[0])
         new = _update(self.propensity, rows, local, choice, reward, recency, experimentation)
-        # (the new propensities are at or above the floor already)
-        self.cdf[rows] = (new / new.sum(axis=1, keepdims=True)).cumsum(axis=1)
+        self.cdf[rows] = cumulative(new)
 
     @classmethod
     def create(cls, sizes: dict[str, int], grid: np.ndarray,

@@ -114,7 +114,7 @@ def pay(m: TripleWinModel, q: Quarter) -> None:
     lf = m.dg  # the local (developing-country) firms
     n_cells = h.n * len(SECTORS)
     cell = local_m.cells(host, sec, len(SECTORS))
-    dg_cell = local_m.cells(lf.home, lf.sector, len(SECTORS))
+    dg_cell = lf.cell
     dg_win = dg_firm >= 0
     dg_own = dg_firm[dg_win]
     np.add.at(lf.revenue, dg_own, price[dg_win])

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from ..experiments.worlds.experiment import analyse
 from ..experiments.worlds.plan import WorldsError, WorldsPlan, plan_worlds
-from ..experiments.worlds.run import Progress, run_worlds, work_dir
+from ..experiments.worlds.run import run_worlds, work_dir
+from ..sweeps.executors import Progress
 from .folders import write_worlds
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,42 @@ class ChunkResult:
     series: list[np.ndarray | None] | None  # per run: steps x metrics
     seconds: float  # wall time in the worker
     cpu_seconds: float = 0.0  # CPU time of the worker process (threads: of the whole process)
+
+
+#: Called after each chunk with (runs done, runs in all, runs failed).
+Progress = Callable[[int, int, int], None]
+
+
+@dataclass
+class Tally:
+    """The count of a session's runs as chunks come back: done (with those on disk before it),
+    failed, run in this session, the workers' wall and CPU seconds, and the first few failures
+    ``(run_id, error)``; ``progress`` is told after each chunk."""
+
+    total: int
+    done: int
+    failed: int
+    failures: list[tuple[int, str]] = field(default_factory=list)
+    progress: Progress | None = None
+    ran: int = 0
+    busy: float = 0.0
+    cpu: float = 0.0
+
+    #: Failures kept for the report.
+    KEEP = 5
+
+    def add(self, res: ChunkResult) -> None:
+        for rid, err in zip(res.run_ids, res.errors, strict=True):
+            if err:
+                self.failed += 1
+                if len(self.failures) < self.KEEP:
+                    self.failures.append((rid, err))
+        self.done += len(res.run_ids)
+        self.ran += len(res.run_ids)
+        self.busy += res.seconds
+        self.cpu += res.cpu_seconds
+        if self.progress:
+            self.progress(self.done, self.total, self.failed)
 
 
 class DeliberateFailure(RuntimeError):

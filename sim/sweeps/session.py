@@ -35,13 +35,13 @@ from .design import make_design
 from .executors import (
     ChunkResult,
     ChunkTask,
+    Progress,
+    Tally,
     check_executor_options,
     dask_connect,
     execute,
 )
 from .spec import SweepPlan, SweepRefused
-
-Progress = Callable[[int, int, int], None]  # (runs done, runs in all, runs failed)
 
 
 def _now() -> str:
@@ -274,41 +274,29 @@ def _run_session(plan: SweepPlan, out: Path, values: np.ndarray, manifest: dict[
                             fail_runs=frozenset(testing.fail_runs) if testing else frozenset(),
                             sleep=testing.sleep if testing else 0.0)
 
-    state: dict[str, float] = {"done": n_done, "failed": failed, "ran": 0, "busy": 0.0,
-                               "cpu": 0.0}
+    tally = Tally(plan.n_runs, n_done, failed, failures, progress)
 
     def on_result(res: ChunkResult) -> None:
         store.write_chunk(out, plan, values, res, schema)
-        n_bad = sum(bool(e) for e in res.errors)
-        for rid, err in zip(res.run_ids, res.errors, strict=True):
-            if err and len(failures) < 5:
-                failures.append((rid, err))
-        state["done"] += len(res.run_ids)
-        state["failed"] += n_bad
-        state["ran"] += len(res.run_ids)
-        state["busy"] += res.seconds
-        state["cpu"] += res.cpu_seconds
-        if progress:
-            progress(state["done"], plan.n_runs, state["failed"])
+        tally.add(res)
 
     status = "interrupted"
     try:
         execute(tasks(), on_result, executor=executor, workers=workers, scheduler=scheduler,
                  scheduler_file=scheduler_file, client=client)
-        status = "complete" if state["done"] == plan.n_runs else "incomplete"
+        status = "complete" if tally.done == plan.n_runs else "incomplete"
     finally:
         seconds = time.perf_counter() - t0
-        session.update({"finished_utc": _now(), "status": status, "runs": state["ran"],
-                        "failed": state["failed"] - failed, "wall_time_s": round(seconds, 3),
-                        "runs_per_s": round(state["ran"] / seconds, 3) if seconds else None,
-                        "worker_seconds": round(state["busy"], 3),
-                        "worker_cpu_seconds": round(state["cpu"], 3),
-                        "cpu_seconds_per_run": round(state["cpu"] / state["ran"], 4)
-                        if state["ran"] else None})
-        manifest.update({"status": "complete" if state["done"] == plan.n_runs else "incomplete",
-                         "runs_done": state["done"], "runs_failed": state["failed"]})
+        session.update({"finished_utc": _now(), "status": status, "runs": tally.ran,
+                        "failed": tally.failed - failed, "wall_time_s": round(seconds, 3),
+                        "runs_per_s": round(tally.ran / seconds, 3) if seconds else None,
+                        "worker_seconds": round(tally.busy, 3),
+                        "worker_cpu_seconds": round(tally.cpu, 3),
+                        "cpu_seconds_per_run": round(tally.cpu / tally.ran, 4)
+                        if tally.ran else None})
+        manifest.update({"status": "complete" if tally.done == plan.n_runs else "incomplete",
+                         "runs_done": tally.done, "runs_failed": tally.failed})
         store.write_json(manifest, out / "manifest.json")
-    return SweepResult(out=out, runs=plan.n_runs, done=int(state["done"]),
-                       failed=int(state["failed"]), ran=int(state["ran"]), seconds=seconds,
-                       worker_seconds=state["busy"], cpu_seconds=state["cpu"],
-                       failures=sorted(failures)[:5])
+    return SweepResult(out=out, runs=plan.n_runs, done=tally.done, failed=tally.failed,
+                       ran=tally.ran, seconds=seconds, worker_seconds=tally.busy,
+                       cpu_seconds=tally.cpu, failures=sorted(tally.failures)[:5])

@@ -30,7 +30,8 @@ from .plan import WorldsError, WorldsPlan
 if TYPE_CHECKING:
     import pandas as pd
 
-Progress = Callable[[int, int, int], None]  # (runs done, runs in all, runs failed)
+    from ...sweeps.executors import Progress
+
 
 
 @dataclass
@@ -59,7 +60,7 @@ def run_worlds(plan: WorldsPlan, work: str | os.PathLike[str], *, executor: str 
     chunks already there from an earlier session of the same experiment."""
     import time
 
-    from ...sweeps.executors import ChunkTask, execute
+    from ...sweeps.executors import ChunkTask, Tally, execute
 
     work = Path(work)
     sha = plan.sha256()
@@ -102,29 +103,21 @@ def run_worlds(plan: WorldsPlan, work: str | os.PathLike[str], *, executor: str 
                                 keys=() if own else keys, integer=() if own else integer,
                                 runs=runs, keep_timeseries=own)
 
-    state = {"done": n_done, "failed": failed, "ran": 0}
+    tally = Tally(plan.n_runs, n_done, failed, failures, progress)
 
     def on_result(res: Any) -> None:
         w, side = divmod(res.chunk, 2)
         if res.series is not None:
             _write_series(work / "own" / f"side-{side}.parquet", res)
         _write_runs(work / "runs" / f"part-{res.chunk:05d}.parquet", plan, w, side, res)
-        bad = sum(bool(e) for e in res.errors)
-        for rid, err in zip(res.run_ids, res.errors, strict=True):
-            if err and len(failures) < 5:
-                failures.append((rid, err))
-        state["done"] += len(res.run_ids)
-        state["failed"] += bad
-        state["ran"] += len(res.run_ids)
-        if progress:
-            progress(state["done"], plan.n_runs, state["failed"])
+        tally.add(res)
 
     t0 = time.perf_counter()
     execute(tasks(), on_result, executor=executor, workers=workers, scheduler=scheduler,
             scheduler_file=scheduler_file)
-    return WorldsRun(work=work, runs=plan.n_runs, done=int(state["done"]),
-                     failed=int(state["failed"]), ran=int(state["ran"]),
-                     seconds=time.perf_counter() - t0, failures=sorted(failures)[:5])
+    return WorldsRun(work=work, runs=plan.n_runs, done=tally.done, failed=tally.failed,
+                     ran=tally.ran, seconds=time.perf_counter() - t0,
+                     failures=sorted(tally.failures)[:5])
 
 
 def _write_text(path: Path, text: str) -> None:
