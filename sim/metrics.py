@@ -22,6 +22,7 @@ from .mechanisms.environment import OVERCAPACITY_MASK as _OVER
 from .scenario.constants import constant
 
 if TYPE_CHECKING:
+    from .batch import Batch
     from .model import TripleWinModel
 
 @dataclass(frozen=True)
@@ -249,41 +250,42 @@ def reporter(name: str) -> Callable[[TripleWinModel], float]:
     return partial(latest, name=name)
 
 
-def _trailing(y: dict[str, float], num: str, den: str) -> float:
-    """Ratio of two flows summed over the trailing year (0 when the denominator is 0); ``y``:
-    the flows summed over the trailing year (:meth:`sim.books.Window.totals`)."""
-    n = y[num]
-    d = y[den]
-    return n / d if d > 0 else 0.0
+def _ratio(n: np.ndarray, d: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """``n / d`` per run where ``d > floor``, else 0."""
+    n, d = np.asarray(n, float), np.asarray(d, float)
+    shape = np.broadcast_shapes(n.shape, d.shape)
+    return np.divide(n, d, out=np.zeros(shape), where=d > floor)
 
 
-def _share(y: dict[str, float], part: str, whole: str) -> float:
+def _trailing(y: dict[str, np.ndarray], num: str, den: str) -> np.ndarray:
+    """Ratio of two flows summed over the trailing year, per run (0 when the denominator is 0);
+    ``y``: the flows summed over the trailing year (:meth:`sim.books.Window.totals`)."""
+    return _ratio(y[num], y[den])
+
+
+def _share(y: dict[str, np.ndarray], part: str, whole: str) -> np.ndarray:
     """A trailing-year share: ``_trailing`` kept in [0, 1] (a part summed over a subset can
     exceed its whole by rounding)."""
-    return min(1.0, max(0.0, _trailing(y, part, whole)))
+    return np.minimum(1.0, np.maximum(0.0, _trailing(y, part, whole)))
 
 
-def _year(y: dict[str, float], flow: str) -> float:
+def _year(y: dict[str, np.ndarray], flow: str) -> np.ndarray:
     """A flow summed over the trailing year (four quarters): a yearly amount."""
-    return float(y[flow])
+    return np.asarray(y[flow], float)
 
 
-def _share_of_rest(y: dict[str, float], part: str, part_sub: str, whole: str,
-                   whole_sub: str) -> float:
+def _share_of_rest(y: dict[str, np.ndarray], part: str, part_sub: str, whole: str,
+                   whole_sub: str) -> np.ndarray:
     """Trailing-year share ``(part - part_sub) / (whole - whole_sub)``: a share over the hosts
     outside a subset (e.g. developing hosts = all hosts less developed ones), kept in [0, 1]."""
     d = _year(y, whole) - _year(y, whole_sub)
-    return min(1.0, max(0.0, (_year(y, part) - _year(y, part_sub)) / d)) if d > 1e-12 else 0.0
+    return np.minimum(1.0, np.maximum(0.0, _ratio(_year(y, part) - _year(y, part_sub), d,
+                                                  1e-12)))
 
 
-def _mean(a: np.ndarray) -> float:
-    """Mean of a non-empty float array (as ``a.mean()``: its sum over its size)."""
-    return float(a.sum()) / a.size
-
-
-def gain_parts(m: TripleWinModel) -> dict[str, float]:
-    """The parts of the three gains (cumulative, USD bn), named ``<gain>_<part>`` as in
-    :data:`GAIN_PARTS`. The one place their formulas live; docs/ODD.md section 7.10."""
+def gain_parts(m: Batch) -> dict[str, float]:
+    """The parts of the three gains (cumulative, USD bn; arrays over the batch's runs), named
+    ``<gain>_<part>`` as in :data:`GAIN_PARTS`. The one place their formulas live; docs/ODD.md section 7.10."""
     c = m.totals
     half_fund = 0.5 * (c.fund_loss + c.fund_writeoff - c.fund_interest)
     return {
@@ -304,7 +306,7 @@ def gain_parts(m: TripleWinModel) -> dict[str, float]:
     }
 
 
-def gains(m: TripleWinModel) -> dict[str, float]:
+def gains(m: Batch) -> dict[str, float]:
     """The three welfare indices of the verdict (cumulative, USD bn), each the sum of its parts
     (:func:`gain_parts`, in the order of :data:`GAIN_PARTS`), followed by the parts."""
     parts = gain_parts(m)
@@ -319,74 +321,80 @@ def gains(m: TripleWinModel) -> dict[str, float]:
 _PART_OF_GAIN = tuple((g, f"{g}_{part}") for g, part, _label, _meaning in GAIN_PARTS)
 
 
-def compute(m: TripleWinModel) -> dict[str, float]:
-    """Every metric at the end of the current step."""
+def compute(m: Batch) -> dict[str, np.ndarray]:
+    """Every metric of every run of the batch at the end of the current step: one array over
+    runs per metric."""
     cn, h, c, q, lf = m.cn, m.hosts, m.totals, m.latest_quarter, m.dg
+    R, by_run = m.R, m.by_run
+    run, hr = cn.run, h.run
     y = m.window.totals()  # every flow summed over the trailing year
     cap = cn.capacity
-    total_cap = max(float(cap.sum()), 1e-12)
+    total_cap = np.maximum(by_run(cap, run), 1e-12)
     over = _OVER[cn.sector]
-    home_over = float(cn.cap_home[over].sum())
-    demand = float((m.utilization * m.cap_home0)[_OVER].sum())
-    home_work = float(q.settlement.home_work[_OVER].sum())
+    home_over = by_run(cn.cap_home[over], run[over])
+    cells = np.arange(R * len(_OVER))
+    over_cell = _OVER[cells % len(_OVER)]
+    cell_run = (cells // len(_OVER))[over_cell]
+    demand = by_run((m.utilization * m.cap_home0)[over_cell], cell_run)
+    home_work = by_run(q.settlement.home_work[over_cell], cell_run)
     inv_year = sum(f.invest_dev + f.invest_dg for f in m.window)
-    if inv_year > 0:
-        dev_share = y["invest_dev"] / inv_year
-    else:
-        tot = c.invest_dev + c.invest_dg
-        dev_share = c.invest_dev / tot if tot > 0 else 0.0
+    cum_dev = _ratio(c.invest_dev, c.invest_dev + c.invest_dg)
+    dev_share = np.where(inv_year > 0, _ratio(y["invest_dev"], inv_year), cum_dev)
     sme = ~cn.soe
-    sme_n = np.count_nonzero(sme)
+    sme_n = m.count_by_run(sme, run)
     dev, dg = h.developed_index, h.developing_index
+    n_dev, n_dg = m.sizes.developed, m.sizes.hosts - m.sizes.developed
     tri = c.trilateral_dg
+    lf_cap = by_run(lf.capacity, lf.run)
     out = {
-        "cn_tech_level": float((cn.tech * cap).sum()) / total_cap,
+        "cn_tech_level": by_run(cn.tech * cap, run) / total_cap,
         "cn_high_end_share": _share(y, "cn_value_high", "cn_value"),
-        "cn_utilization": min(1.0, (demand + home_work) / home_over) if home_over > 0 else 1.0,
+        "cn_utilization": np.where(home_over > 0, np.minimum(
+            1.0, _ratio(demand + home_work, home_over)), 1.0),
         "cn_overseas_profit": c.cn_overseas_profit,
         "cn_developed_share": dev_share,
         "cn_contract_share": _share(y, "cn_value", "awarded"),
         "cn_markup": _trailing(y, "cn_markup_sum", "cn_wins"),
         "cn_bids_per_tender": _trailing(y, "cn_separate_bids", "tenders_with_cn"),
-        "cn_sme_abroad": np.count_nonzero(cn.active[sme]) / sme_n if sme_n else 0.0,
-        "cn_unit_cost": float((q.unit_cost * cap).sum()) / total_cap,
-        "cn_brand": float((cn.brand * cap).sum()) / total_cap,
+        "cn_sme_abroad": _ratio(m.count_by_run(cn.active & sme, run), sme_n),
+        "cn_unit_cost": by_run(q.unit_cost * cap, run) / total_cap,
+        "cn_brand": by_run(cn.brand * cap, run) / total_cap,
         "cn_dev_win_rate": _share(y, "cn_dev_wins", "cn_dev_bids"),
         "cn_power_win_rate": _share(y, "cn_power_wins", "cn_power_bids"),
-        "cn_relocated_share": float((cn.cap_park + cn.cap_dev)[over].sum())
-        / max(float(cap[over].sum()), 1e-12),
+        "cn_relocated_share": by_run((cn.cap_park + cn.cap_dev)[over], run[over])
+        / np.maximum(by_run(cap[over], run[over]), 1e-12),
         "cn_distress_loss": c.cn_distress_loss,
         "cn_overseas_revenue": _year(y, "cn_value"),
-        "cn_outward_investment": float(inv_year),
+        "cn_outward_investment": np.asarray(inv_year, float),
         "dv_profit": c.dv_profit,
         "dv_licensing": c.dv_licensing,
         "dv_third_party_revenue": c.dv_third_party_revenue,
-        "dv_local_jobs": m.k.jobs_dev * float(cn.cap_dev.sum()),
-        "dv_barrier": _mean(h.barrier[dev]) if dev.size else 0.0,
+        "dv_local_jobs": m.k.jobs_dev * by_run(cn.cap_dev, run),
+        "dv_barrier": _ratio(by_run(h.barrier[dev], hr[dev]), n_dev),
         "dv_cn_share": _share(y, "dev_cn_value", "dev_awarded"),
         "dv_cn_discount": _trailing(y, "cn_discount_sum", "cn_discount_n"),
         "dv_cn_value": c.dv_cn_value,
-        "dv_cn_share_cum": c.dv_cn_value / c.dv_awarded if c.dv_awarded > 0 else 0.0,
+        "dv_cn_share_cum": _ratio(c.dv_cn_value, c.dv_awarded),
         "dg_cn_share": _share_of_rest(y, "cn_value", "dev_cn_value", "awarded", "dev_awarded"),
         "dg_infrastructure": c.dg_infrastructure,
         "dg_price_per_quality": _trailing(y, "dg_paid", "dg_value_tech"),
         "dg_price_ratio": _trailing(y, "dg_paid", "dg_budget"),
         "dg_quality": _share(y, "dg_price_tech", "dg_paid"),
-        "dg_default_rate": c.dg_distress_value / c.dg_value if c.dg_value > 0 else 0.0,
+        "dg_default_rate": _ratio(c.dg_distress_value, c.dg_value),
         "dg_distress_share": _share(y, "dg_distress_value", "dg_paid"),
         "dg_lending": y["dg_lending"],
-        "dg_jobs": m.k.jobs_park * float(cn.cap_park.sum()),
+        "dg_jobs": m.k.jobs_park * by_run(cn.cap_park, run),
         "dg_trilateral_projects": tri,
-        "dg_distress_loss_per_project": c.trilateral_loss / tri if tri > 0 else 0.0,
+        "dg_distress_loss_per_project": _ratio(c.trilateral_loss, tri),
         "tenders_awarded_value": _year(y, "awarded"),
         "dg_cancelled": c.dg_cancelled,
         "dg_local_revenue": c.dg_local_revenue,
         "dg_local_share": _share(y, "dg_local_value", "dg_paid"),
-        "dg_local_tech": float((lf.tech * lf.capacity).sum() / max(float(lf.capacity.sum()),
-                                                                    1e-12)) if lf.n else 0.0,
-        "dg_local_jobs": JOBS_LOCAL * float(lf.revenue.sum()),
-        "dg_debt_to_gdp": _mean(h.debt[dg]) if dg.size else 0.0,
-        "dg_debt_service": _mean(q.service_ratio[dg]) if dg.size else 0.0,
+        "dg_local_tech": np.where(m.sizes.dg > 0, by_run(lf.tech * lf.capacity, lf.run)
+                                  / np.maximum(lf_cap, 1e-12), 0.0),
+        "dg_local_jobs": JOBS_LOCAL * by_run(lf.revenue, lf.run),
+        "dg_debt_to_gdp": _ratio(by_run(h.debt[dg], hr[dg]), n_dg),
+        "dg_debt_service": _ratio(by_run(q.service_ratio[dg], hr[dg]), n_dg),
         "dg_tied_value": y["dg_tied_value"],
     }
     out.update(gains(m))

@@ -56,7 +56,8 @@ PARAM_GROUPS: tuple[tuple[str, str, dict[str, Param]], ...] = (
 
 #: Modules whose calibration constants are listed, in this order (packages are expanded to
 #: their modules in alphabetical order).
-CONSTANT_MODULES = ("sim.phases", "sim.model", "sim.metrics", "sim.mechanisms", "sim.agents")
+CONSTANT_MODULES = ("sim.phases", "sim.population", "sim.batch", "sim.metrics", "sim.mechanisms",
+                    "sim.agents")
 
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 UNDOCUMENTED = "(undocumented)"
@@ -315,7 +316,8 @@ def render_parameters_md() -> str:
         "writes it from `sim/scenario/params.py` and `sim/scenario/constants.py` (parameters), "
         "`sim/metrics.py` (metrics) and "
         "the `#:` comments above the module-level constants of `sim/phases/*.py`, "
-        "`sim/model.py`, `sim/metrics.py`, `sim/mechanisms/*.py` and `sim/agents/*.py`. "
+        "`sim/population.py`, `sim/batch.py`, `sim/metrics.py`, `sim/mechanisms/*.py` and "
+        "`sim/agents/*.py`. "
         "Change a declaration there, then run `make docs`; `tests/test_docs.py` fails while this "
         "file is out of date. The model itself is described in [ODD.md](ODD.md).",
         "## Parameters",

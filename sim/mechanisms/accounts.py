@@ -17,6 +17,24 @@ def sum_by(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(index, weights=weights, minlength=n).astype(float, copy=False)
 
 
+def cumsum_by_run(values: np.ndarray, run: np.ndarray | None, n_runs: int = 1) -> np.ndarray:
+    """Running sum of ``values`` within each run (``run``: the run of each entry, ``None`` for
+    one run), in the entries' order: each run's sums are those of ``np.cumsum`` over its
+    entries alone, whatever other runs are present."""
+    if run is None or n_runs == 1:
+        return np.cumsum(values)
+    order = run.argsort(kind="stable")
+    counts = np.bincount(run, minlength=n_runs)
+    starts = counts.cumsum() - counts
+    r = run[order]
+    pos = np.arange(run.size) - starts[r]
+    table = np.zeros((n_runs, int(counts.max(initial=0))))
+    table[r, pos] = values[order]
+    out = np.empty(run.size)
+    out[order] = table.cumsum(axis=1)[r, pos]
+    return out
+
+
 def members(b: Bids, win_rows: np.ndarray, *, won: np.ndarray | None = None,
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Chinese firms behind winning bids: (bid row, firm, share of the Chinese part).

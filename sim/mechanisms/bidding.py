@@ -137,16 +137,14 @@ def sample_local(u: np.ndarray, firm: np.ndarray, firm_sector: np.ndarray,
     if firm.size == 0 or tender_sector.size == 0:
         return firm[:0], firm[:0]
     n_hosts = int(max(tender_host.max(), firm_host.max())) + 1
-    n_sectors = int(max(tender_sector.max(), firm_sector.max())) + 1
-    # the tenders of each (sector, host) cell are one block of ``by_sector``: its size, and
-    # where it starts
-    counts = np.bincount(tender_sector.astype(np.int64) * n_hosts + tender_host,
-                         minlength=n_sectors * n_hosts)
-    starts = counts.cumsum() - counts
+    # the tenders of each (sector, host) cell are one block of ``by_sector``: where it starts
+    # and its size, found in the keys in that order
+    ordered = (tender_sector.astype(np.int64) * n_hosts + tender_host)[by_sector]
     fkey = firm_sector[firm].astype(np.int64) * n_hosts + firm_host
-    n = counts[fkey]
+    lo = ordered.searchsorted(fkey, side="left")
+    n = ordered.searchsorted(fkey, side="right") - lo
     has = n > 0
-    lo, n, firm = starts[fkey][has], n[has], firm[has]
+    lo, n, firm = lo[has], n[has], firm[has]
     if u.ndim == 1:
         pick = lo + np.floor(u[firm] * n).astype(np.int64)
         return firm, by_sector[np.minimum(pick, by_sector.size - 1)]
@@ -202,14 +200,14 @@ def form_trilateral(bids: Bids, *, tender_open: np.ndarray, tender_sector: np.nd
                     u_partner: np.ndarray, u_willing: np.ndarray, dv_sector: np.ndarray,
                     dv_tech: np.ndarray, dv_brand: np.ndarray, dv_cost: np.ndarray,
                     willingness: np.ndarray, tender_bonus: np.ndarray,
-                    cn_share: float = TRILATERAL_CN_SHARE) -> Bids:
+                    cn_share: float | np.ndarray = TRILATERAL_CN_SHARE) -> Bids:
     """On tenders open to third-party cooperation, the cheapest Chinese bid seeks a partner.
 
     The partner is a developed firm of the sector, drawn at random; it joins with probability
     ``willingness`` (already adjusted for IPR protection) plus ``tender_bonus`` (joint-fund
     backing of the tender). The consortium
     bids with the partner's technology and brand and a cost blended by work share; the partner's
-    own bid on that tender, if any, is withdrawn.
+    own bid on that tender, if any, is withdrawn. ``cn_share`` may be given per tender.
     """
     cand = (bids.live & bids.is_cn & ~bids.trilateral & tender_open[bids.tender]).nonzero()[0]
     if cand.size == 0:
@@ -235,7 +233,7 @@ def form_trilateral(bids: Bids, *, tender_open: np.ndarray, tender_sector: np.nd
     lead, partner, t = lead[ok], partner[ok], t[ok]
     if lead.size == 0:
         return bids
-    f = cn_share
+    f = cn_share[t] if isinstance(cn_share, np.ndarray) else cn_share
     bids.trilateral[lead] = True
     bids.dv[lead] = partner
     bids.tech[lead] = np.maximum(bids.tech[lead], dv_tech[partner])
@@ -261,20 +259,21 @@ def contested_tenders(bids: Bids, n_tenders: int) -> np.ndarray:
 
 def choose_coordinated(*, n_member_bids: np.ndarray, tender_sector: np.ndarray,
                        tender_value: np.ndarray, covered: np.ndarray,
-                       share: float) -> np.ndarray:
+                       share: float | np.ndarray) -> np.ndarray:
     """The tenders the associations coordinate (one decision per association, all at once).
 
     An association considers only the tenders of its sector where two or more of its members
     bid (where they would otherwise undercut each other, China Brief 15(18), *Internally*; F12).
     Of those it coordinates the ones with the most at stake first (largest value), up to the
     share ``share`` of them that policy lets it coordinate (the ``joint_bidding`` lever, rounded
-    to the nearest whole tender). Raising the share only adds tenders to the coordinated set.
+    to the nearest whole tender; ``share`` may be given per tender, the same within a sector).
+    Raising the share only adds tenders to the coordinated set.
     """
     n = tender_sector.size
     contested = (n_member_bids >= 2) & covered[tender_sector]
     out = np.zeros(n, bool)
     rows = contested.nonzero()[0]
-    if rows.size == 0 or share <= 0:
+    if rows.size == 0 or (not isinstance(share, np.ndarray) and share <= 0):
         return out
     # by sector, then value descending, then row (deterministic)
     order = np.lexsort((rows, -tender_value[rows], tender_sector[rows]))
@@ -286,6 +285,8 @@ def choose_coordinated(*, n_member_bids: np.ndarray, tender_sector: np.ndarray,
     group = first.cumsum() - 1
     size = np.bincount(group)  # contested tenders per sector
     rank = np.arange(rows.size) - start[group]
+    if isinstance(share, np.ndarray):  # one share per tender: each group's own
+        share = share[rows[start]]
     quota = np.floor(share * size + 0.5)
     out[rows[rank < quota[group]]] = True
     return out

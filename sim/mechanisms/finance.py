@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .accounts import cumsum_by_run
+
 #: Share of a developing-host project's price financed by a loan (it adds to the host's debt;
 #: who lends is decided in :mod:`sim.mechanisms.lending`).
 FINANCED_SHARE = 0.5
@@ -20,13 +22,16 @@ FUND_COVER = 0.5
 FUND_RISK_FACTOR = 0.7
 
 
-def fund_backing(value: np.ndarray, eligible: np.ndarray, budget: float) -> np.ndarray:
-    """Share of each project backed by the joint fund, first come first served by tender order."""
+def fund_backing(value: np.ndarray, eligible: np.ndarray, budget: float | np.ndarray,
+                 run: np.ndarray | None = None, n_runs: int = 1) -> np.ndarray:
+    """Share of each project backed by the joint fund, first come first served by tender order
+    (``budget``: one number, or one per project, its run's; with ``run`` given, each run's fund
+    backs its own projects)."""
     if not eligible.any():  # no project the fund may back (the usual case without consortia)
         return np.zeros(value.shape)
     capacity = budget * FUND_LEVERAGE
     v = np.where(eligible, value, 0.0)
-    before = np.cumsum(v) - v
+    before = cumsum_by_run(v, run, n_runs) - v
     share = np.minimum(np.maximum((capacity - before) / np.maximum(v, 1e-12), 0), 1)
     return np.where(eligible & (v > 0), share, 0.0)
 

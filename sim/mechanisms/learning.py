@@ -139,29 +139,52 @@ def reinforce(propensity: np.ndarray, bidder: np.ndarray, choice: np.ndarray,
 
 
 def _update(q: np.ndarray, rows: np.ndarray, local: np.ndarray, choice: np.ndarray,
-            reward: np.ndarray, recency: float, experimentation: float) -> np.ndarray:
+            reward: np.ndarray, recency: float | np.ndarray,
+            experimentation: float | np.ndarray) -> np.ndarray:
     """The update of :func:`reinforce` on ``q`` in place: ``rows`` are the distinct rows that
-    bid (sorted), ``local`` each bid's position among them. Returns those rows' new
-    propensities."""
+    bid (sorted), ``local`` each bid's position among them; ``recency`` and
+    ``experimentation`` are numbers or one value per distinct row (a column). Returns those
+    rows' new propensities.
+
+    Every propensity of those rows decays; only the grid points a bid used and their two
+    neighbours are reinforced, so the rewards are added cell by cell (a few per row) instead of
+    as whole rows of mostly zeros, with the same numbers in the same order as the formula
+    written over whole rows (tests/mechanisms/test_learning.py)."""
     k = q.shape[1]
-    # only the rows that bid this quarter change: work on those rows alone
-    m = rows.size
-    # mean reward per (row, grid point), with a zero column on either side of the grid, so
-    # that both neighbours of every point can be read by one slice
-    flat = local.astype(np.int64) * (k + 2) + choice + 1
-    total = np.bincount(flat, weights=np.maximum(reward, 0.0), minlength=m * (k + 2))
-    count = np.bincount(flat, minlength=m * (k + 2))
-    padded = (total / np.maximum(count, 1)).reshape(m, k + 2)  # 0 where unused
-    mean_r = padded[:, 1:-1]
-    # local experimentation: the neighbours of a used markup share its reward
-    near = 0.5 * padded[:, :-2]
-    near += 0.5 * padded[:, 2:]
+    # mean reward per used (row, grid point): the bids sorted by cell (stable: each cell's
+    # rewards are summed in the order of the bids)
+    cell = local.astype(np.int64) * k + choice
+    order = cell.argsort(kind="stable")
+    sorted_cell = cell[order]
+    first = np.empty(sorted_cell.size, bool)
+    first[0] = True
+    np.not_equal(sorted_cell[1:], sorted_cell[:-1], out=first[1:])
+    start = first.nonzero()[0]
+    # (bincount adds each cell's rewards one after the other, as the formula's sums do)
+    mean = (np.bincount(first.cumsum() - 1, weights=np.maximum(reward, 0.0)[order])
+            / np.diff(start, append=sorted_cell.size))
+    ur, uc = np.divmod(sorted_cell[start], k)
+    per_row = isinstance(experimentation, np.ndarray)
     # (1 - recency) q + (1 - experimentation) R + experimentation near, term by term in place
     new = q[rows]
     new *= 1.0 - recency
-    new += (1.0 - experimentation) * mean_r
-    near *= experimentation
-    new += near
+    new[ur, uc] += (1.0 - (experimentation[ur, 0] if per_row else experimentation)) * mean
+    # local experimentation: each neighbour j of a used point gets half its reward; near_j is
+    # the half from j - 1 plus the half from j + 1 (absent halves are 0)
+    half = 0.5 * mean
+    left, right = uc + 1 < k, uc >= 1  # from j - 1 (point uc + 1), from j + 1 (point uc - 1)
+    key = np.concatenate([ur[left] * k + uc[left] + 1, ur[right] * k + uc[right] - 1])
+    part = np.concatenate([half[left], half[right]])
+    if key.size:
+        order = key.argsort(kind="stable")  # the half from j - 1 first, as in the sum
+        key, part = key[order], part[order]
+        first = np.empty(key.size, bool)
+        first[0] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        near = np.bincount(first.cumsum() - 1, weights=part)
+        nr, nc = np.divmod(key[first], k)
+        near *= experimentation[nr, 0] if per_row else experimentation
+        new[nr, nc] += near
     np.maximum(new, PROPENSITY_FLOOR, out=new)
     q[rows] = new
     return new
@@ -228,14 +251,23 @@ class Learners:
         return invert(self.cdf[bidder], u)
 
     def learn(self, bidder: np.ndarray, choice: np.ndarray, reward: np.ndarray, *,
-              recency: float = RECENCY, experimentation: float = EXPERIMENTATION) -> None:
+              recency: float | np.ndarray = RECENCY,
+              experimentation: float | np.ndarray = EXPERIMENTATION) -> None:
         """This quarter's reinforcement (:func:`reinforce`), in place; the choice
-        probabilities of the rows that bid are brought up to date."""
+        probabilities of the rows that bid are brought up to date. ``recency`` and
+        ``experimentation`` may be given per learner row (a batch's runs' own values)."""
         if bidder.size == 0:
             return
         rows, local = _distinct(bidder, self.propensity.shape[0])
+        if isinstance(recency, np.ndarray):  # one value per learner row
+            recency = recency[rows][:, None]
+        if isinstance(experimentation, np.ndarray):
+            experimentation = experimentation[rows][:, None]
         new = _update(self.propensity, rows, local, choice, reward, recency, experimentation)
-        self.cdf[rows] = cumulative(new)
+        # their cumulative choice probabilities (:func:`cumulative`; the rows are at least
+        # PROPENSITY_FLOOR already), worked out in place
+        np.divide(new, new.sum(axis=1, keepdims=True), out=new)
+        self.cdf[rows] = new.cumsum(axis=1)
 
     @classmethod
     def create(cls, sizes: dict[str, int], grid: np.ndarray,

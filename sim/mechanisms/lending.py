@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario.constants import constant
+from .accounts import cumsum_by_run
 
 #: Government revenue as a share of GDP in developing hosts (IMF: about 15-20% in low-income
 #: countries), assumption within that range.
@@ -98,17 +99,21 @@ def offer(budget: float, weight: np.ndarray) -> np.ndarray:
     return budget * weight / total if total > 0 else np.zeros_like(weight)
 
 
-def ration(request: np.ndarray, budget: float) -> np.ndarray:
-    """Loans granted on requests in order, first come first served, up to ``budget``."""
-    before = np.cumsum(request) - request
+def ration(request: np.ndarray, budget: float | np.ndarray, run: np.ndarray | None = None,
+           n_runs: int = 1) -> np.ndarray:
+    """Loans granted on requests in order, first come first served, up to ``budget`` (one
+    number, or one per request: its run's; with ``run`` given, each run's requests are served
+    in order from its own budget)."""
+    before = cumsum_by_run(request, run, n_runs) - request
     return np.maximum(np.minimum(request, budget - before), 0.0)
 
 
-def tied_tender_size(offered: np.ndarray, financed_share: float, mean_value: float,
-                     base_rate: float, volume: float) -> np.ndarray:
+def tied_tender_size(offered: np.ndarray, financed_share: float,
+                     mean_value: float | np.ndarray, base_rate: float | np.ndarray,
+                     volume: float | np.ndarray) -> np.ndarray:
     """Host size that makes the expected budget of a host's extra financed tenders equal the
     project value the offered credit finances (``offered / financed_share``)."""
-    return offered / max(financed_share * mean_value * base_rate * volume, 1e-12)
+    return offered / np.maximum(financed_share * mean_value * base_rate * volume, 1e-12)
 
 
 def next_willingness(willingness: np.ndarray, lent: np.ndarray,

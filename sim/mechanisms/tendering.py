@@ -52,6 +52,31 @@ class Tenders:
     def n(self) -> int:
         return int(self.host.size)
 
+    @classmethod
+    def of_runs(cls, parts: list[Tenders], n_runs: int) -> Tenders:
+        """The tenders of ``parts`` (each with its ``run`` set, hosts numbered across a batch:
+        :func:`issue_runs`) in one set, run after run and, within a run, part after part; with
+        each tender's (run, sector) key ``rsector`` and ``by_sector`` ordering them by run,
+        sector, host, then row (each run's own order)."""
+        n_sectors = len(SECTOR_MIX_DEVELOPED)
+        parts = [p for p in parts if p.n] or parts[:1]
+        if len(parts) == 1:
+            out = {f.name: getattr(parts[0], f.name) for f in fields(cls)}
+            run = parts[0].run
+        else:
+            run = np.concatenate([p.run for p in parts])
+            order = run.argsort(kind="stable")
+            run = run[order]
+            out = {f.name: np.concatenate([getattr(p, f.name) for p in parts])[order]
+                   for f in fields(cls) if f.name != "by_sector"}
+        rsector = run * n_sectors + out["sector"]
+        # hosts are numbered run after run, so (run, sector, host) is (rsector, host)
+        n_hosts = int(out["host"].max(initial=0)) + 1
+        out["by_sector"] = (rsector * n_hosts + out["host"]).argsort(kind="stable")
+        t = cls(**out)
+        t.run, t.rsector = run, rsector
+        return t
+
     def extended(self, extra: Tenders) -> Tenders:
         """These tenders followed by ``extra`` (``by_sector`` recomputed: sector, then host, then
         row); ``self`` when ``extra`` is empty."""
@@ -101,3 +126,53 @@ def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
         # orders them by sector, then host
         by_sector=sector.astype(np.uint8).argsort(kind="stable"),
     )
+
+
+def issue_runs(gens: list[np.random.Generator], runs: np.ndarray, *, size: np.ndarray,
+               developed: np.ndarray, price_weight: np.ndarray, host_offset: np.ndarray,
+               host_count: np.ndarray, volume: np.ndarray, third_party: np.ndarray,
+               mean_value: np.ndarray, base_rate: np.ndarray) -> Tenders:
+    """:func:`issue` for several runs of a batch at once: run ``r`` of ``runs`` draws from
+    ``gens[r]`` exactly what :func:`issue` draws for its hosts (``host_offset[r]`` and the next
+    ``host_count[r]`` of the batch's hosts) with its own ``volume[r]``, ``third_party[r]``,
+    ``mean_value[r]`` and ``base_rate[r]``; the arithmetic is done once for all. Returns the
+    tenders run after run, hosts numbered across the batch, with ``run`` set (``by_sector`` is
+    left for :meth:`Tenders.of_runs` to set)."""
+    hosts, draws = [], []
+    for r in runs:
+        g = gens[r]
+        lo = host_offset[r]
+        counts = g.poisson(base_rate[r] * volume[r] * size[lo:lo + host_count[r]])
+        n = int(counts.sum())
+        hosts.append(np.arange(lo, lo + host_count[r]).repeat(counts))
+        draws.append((g.random(n), g.normal(-0.5, 1.0, n), g.uniform(0.45, 0.8, n),
+                      g.uniform(0.3, 0.65, n), g.random((6, n))))
+    if not hosts:
+        return _no_tenders()
+    host = np.concatenate(hosts)
+    u_sector, normal, tech_dev, tech_dg = (np.concatenate([d[i] for d in draws])
+                                           for i in range(4))
+    _, u_tri, u_payment, u_problem, u_partner, u_willing = np.concatenate(
+        [d[4] for d in draws], axis=1)
+    run = np.repeat(runs, [h.size for h in hosts])
+    dev = developed[host]
+    sector = np.where(dev, _CUM_DEVELOPED.searchsorted(u_sector, side="right"),
+                      _CUM_DEVELOPING.searchsorted(u_sector, side="right")).astype(np.int64)
+    t = Tenders(
+        host=host, sector=sector, value=mean_value[run] * np.exp(normal),
+        min_tech=np.where(dev, tech_dev, tech_dg), price_weight=price_weight[host],
+        developed=dev, trilateral_open=u_tri < third_party[run], u_payment=u_payment,
+        u_problem=u_problem, u_partner=u_partner, u_willing=u_willing,
+        by_sector=np.zeros(0, np.int64))
+    t.run = run
+    return t
+
+
+def _no_tenders() -> Tenders:
+    z = np.zeros(0)
+    zi = np.zeros(0, np.int64)
+    t = Tenders(host=zi, sector=zi, value=z, min_tech=z, price_weight=z,
+                developed=np.zeros(0, bool), trilateral_open=np.zeros(0, bool), u_payment=z,
+                u_problem=z, u_partner=z, u_willing=z, by_sector=zi)
+    t.run = zi
+    return t

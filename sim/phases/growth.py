@@ -22,61 +22,70 @@ from ..mechanisms.accounts import sum_by
 from ..scenario.params import SECTORS
 
 if TYPE_CHECKING:
-    from ..model import TripleWinModel
+    from ..batch import Batch
 
-def learn(m: TripleWinModel, q: Quarter) -> None:
+def learn(m: Batch, q: Quarter) -> None:
     """Phase 6: learning by doing, transfer in consortia and plants, R&D; frontier drift."""
-    cn, dv, b, st = m.cn, m.dv, q.bids, q.settlement
+    cn, dv, b, st, k = m.cn, m.dv, q.bids, q.settlement, m.k
+    run = cn.run
     cap = np.maximum(cn.capacity, 1e-12)
-    sector_frontier = sum_by(dv.sector, dv.tech, len(SECTORS)) / np.maximum(dv.per_sector, 1)
-    gain = tech_m.learning(cn.tech, cn.revenue / cap, m.k.learning_by_doing, m.k.domestic_drift)
-    k, firms, share = st.members.award, st.members.firm, st.members.share
+    sector_frontier = sum_by(dv.rsector, dv.tech, m.R * len(SECTORS)) / np.maximum(
+        dv.per_rsector, 1)  # by (run, sector)
+    gain = tech_m.learning(cn.tech, cn.revenue / cap, m.at(k.learning_by_doing, run),
+                           m.at(k.domestic_drift, run))
+    kk, firms, share = st.members.award, st.members.firm, st.members.share
     intensity, mult = st.intensity, st.ipr_multiplier
-    row = st.rows[k]  # the winning bid of each (award, firm) member
+    spill, premium = m.uncertainty("spillover_rate"), m.uncertainty("jv_premium")
+    row = st.rows[kk]  # the winning bid of each (award, firm) member
     tri = b.trilateral[row]
     if tri.any():
         row_t = row[tri]
         partner = b.dv[row_t]
         f_ = firms[tri]
+        fr = run[f_]
         exposure = share[tri] * b.cn_frac[row_t] * q.price[row_t] / cap[f_]
         g = tech_m.transfer_gain(
-            gap=dv.tech[partner] - cn.tech[f_], exposure=exposure, intensity=intensity[k][tri],
-            spillover=m.uncertainty("spillover_rate"), premium=m.uncertainty("jv_premium"),
-            multiplier=mult, tech=cn.tech[f_], adjustment=m.k.spillover_adjustment)
+            gap=dv.tech[partner] - cn.tech[f_], exposure=exposure, intensity=intensity[kk][tri],
+            spillover=m.at(spill, fr), premium=m.at(premium, fr), multiplier=m.at(mult, fr),
+            tech=cn.tech[f_], adjustment=m.at(k.spillover_adjustment, fr))
         np.add.at(gain, f_, g)
     # plants in developed hosts work beside developed firms (arm's-length spillover)
     plant_share = cn.cap_dev / cap
+    plant_intensity = tech_m.transfer_intensity(k.plant_transfer, m.lever("ipr_protection"))
     gain += tech_m.transfer_gain(
-        gap=sector_frontier[cn.sector] - cn.tech, exposure=plant_share,
-        intensity=float(tech_m.transfer_intensity(m.k.plant_transfer, m.lever("ipr_protection"))),
-        spillover=m.uncertainty("spillover_rate"), premium=1.0, multiplier=mult, tech=cn.tech,
-        adjustment=m.k.spillover_adjustment)
-    gain += tech_m.rd_gain(cn.tech, cn.profit, cap, m.k.rd_share, m.k.rd_efficiency)
+        gap=sector_frontier[cn.rsector] - cn.tech, exposure=plant_share,
+        intensity=m.at(plant_intensity, run), spillover=m.at(spill, run), premium=1.0,
+        multiplier=m.at(mult, run), tech=cn.tech, adjustment=m.at(k.spillover_adjustment, run))
+    gain += tech_m.rd_gain(cn.tech, cn.profit, cap, m.at(k.rd_share, run),
+                           m.at(k.rd_efficiency, run))
     cn.tech = np.minimum(np.maximum(cn.tech + gain, 0.0), 0.99)
-    dv.tech = np.minimum(np.maximum(dv.tech + m.k.frontier_drift * (1 - dv.tech), 0.0), 0.99)
+    dv.tech = np.minimum(np.maximum(dv.tech + m.at(k.frontier_drift, dv.run) * (1 - dv.tech),
+                                    0.0), 0.99)
     _local_learning(m, q, cap)
 
 
-def _local_learning(m: TripleWinModel, q: Quarter, cn_cap: np.ndarray) -> None:
+def _local_learning(m: Batch, q: Quarter, cn_cap: np.ndarray) -> None:
     """Developing-country firms learn by doing, from the foreign winners they work for (the
     value-weighted technology of the cell's subcontracted projects) and from a Chinese
     joint-venture partner in a park of their host (``cn_cap``: the Chinese firms' capacity,
     at least 1e-12)."""
-    dg, t, st, cn = m.dg, q.tenders, q.settlement, m.cn
+    dg, t, st, cn, k = m.dg, q.tenders, q.settlement, m.cn, m.k
+    run = dg.run
     n_cells = m.hosts.n * len(SECTORS)
     cap = np.maximum(dg.capacity, 1e-12)
     tech_before = dg.tech
-    gain = tech_m.learning(tech_before, dg.revenue / cap, m.k.learning_by_doing,
-                           m.k.domestic_drift)
+    gain = tech_m.learning(tech_before, dg.revenue / cap, m.at(k.learning_by_doing, run),
+                           m.at(k.domestic_drift, run))
     cell = local_m.cells(t.host[st.won], t.sector[st.won], len(SECTORS))
     paid = sum_by(cell, st.local_pay, n_cells)
     winner_tech = sum_by(cell, st.local_pay * q.bids.tech[st.rows], n_cells) / np.maximum(
         paid, 1e-12)
-    spill = m.uncertainty("spillover_rate")
+    spill = m.at(m.uncertainty("spillover_rate"), run)
+    adjustment = m.at(k.spillover_adjustment, run)
     gain += tech_m.transfer_gain(
         gap=winner_tech[dg.cell] - tech_before, exposure=dg.sub_revenue / cap,
         intensity=local_m.SUB_TRANSFER, spillover=spill, premium=1.0,
-        multiplier=1.0, tech=tech_before, adjustment=m.k.spillover_adjustment)
+        multiplier=1.0, tech=tech_before, adjustment=adjustment)
     has = dg.partner >= 0
     if has.any():  # (without partners nothing is added: the gain stays as it is)
         partner = np.maximum(dg.partner, 0)
@@ -84,50 +93,69 @@ def _local_learning(m: TripleWinModel, q: Quarter, cn_cap: np.ndarray) -> None:
             gap=cn.tech[partner] - tech_before,
             exposure=cn.cap_park[partner] / cn_cap[partner],
             intensity=local_m.JV_TRANSFER, spillover=spill,
-            premium=m.uncertainty("jv_premium"), multiplier=1.0, tech=tech_before,
-            adjustment=m.k.spillover_adjustment), 0.0)
+            premium=m.at(m.uncertainty("jv_premium"), run), multiplier=1.0, tech=tech_before,
+            adjustment=adjustment), 0.0)
     dg.tech = np.minimum(np.maximum(tech_before + gain, 0.0), 0.99)
 
 
-def locate(m: TripleWinModel, q: Quarter) -> None:
-    """Phase 7: firms invest in parks in developing hosts or plants in developed hosts."""
-    cn, h = m.cn, m.hosts
+def _host_of_run(u: np.ndarray, run: np.ndarray, index: np.ndarray,
+                 count: np.ndarray) -> np.ndarray:
+    """A host drawn uniformly (``u``) among its run's hosts of one kind: ``index`` lists the
+    batch's hosts of that kind run after run, ``count`` how many each run has (a run without
+    any gets host 0: the caller does not use it)."""
+    start = count.cumsum() - count
+    n = count[run]
+    pos = start[run] + np.minimum((u * n).astype(int), n - 1)
+    return index[np.where(n > 0, pos, 0)] if index.size else np.zeros(u.size, np.int64)
+
+
+def locate(m: Batch, q: Quarter) -> None:
+    """Phase 7: firms invest in parks in developing hosts or plants in developed hosts (in the
+    runs that have hosts of both kinds)."""
+    cn, h, k = m.cn, m.hosts, m.k
+    run = cn.run
     r = m.streams["location"]
-    u_dg, u_dev, u_block = r.random((3, cn.n))
-    noise = 0.02 * r.gumbel(size=(2, cn.n))
-    cn.cash += m.k.domestic_earnings * cn.cap_home * m.utilization[cn.sector]
-    dg_idx, dev_idx = h.developing_index, h.developed_index
-    budget = (loc_m.investable(cn.cash, cn.capacity, m.k.cash_threshold, m.k.invest_rate)
-              * (1 - m.uncertainty("capital_controls")))
-    if dg_idx.size == 0 or dev_idx.size == 0:
+    u_dg, u_dev, u_block = r.random(m.sizes.cn, rows=3)
+    noise = 0.02 * r.gumbel(m.sizes.cn, rows=2)
+    cn.cash += m.at(k.domestic_earnings, run) * cn.cap_home * m.utilization[cn.rsector]
+    n_dev = m.sizes.developed
+    n_dg = m.sizes.hosts - n_dev
+    both = (n_dev > 0) & (n_dg > 0)  # runs where firms choose between the two
+    if not both.any():
         return
+    budget = (loc_m.investable(cn.cash, cn.capacity, m.at(k.cash_threshold, run),
+                               m.at(k.invest_rate, run))
+              * (1 - m.at(m.uncertainty("capital_controls"), run)))
     park = np.where(cn.park_host >= 0, cn.park_host,
-                    dg_idx[np.minimum((u_dg * dg_idx.size).astype(int), dg_idx.size - 1)])
+                    _host_of_run(u_dg, run, h.developing_index, n_dg))
     plant = np.where(cn.dev_host >= 0, cn.dev_host,
-                     dev_idx[np.minimum((u_dev * dev_idx.size).astype(int), dev_idx.size - 1)])
-    risk = q.p_distress[park] * m.uncertainty("writeoff_share")
+                     _host_of_run(u_dev, run, h.developed_index, n_dev))
+    risk = q.p_distress[park] * m.at(m.uncertainty("writeoff_share"), run)
     idle = q.idle  # capacity has not moved since the bids
     u_park, u_dev = cf.location_utility(
-        orientation=cn.profit_orientation(m.lever("soe_reform")), labour_index=m.labour_index,
-        park_labour=h.labour_cost[park], park_risk=risk, idle_share=idle,
-        parks=m.lever("overseas_parks"), localization=m.lever("localization"),
-        state_support=m.lever("state_support"), dev_barrier=h.barrier[plant],
-        dev_bit=h.bit[plant], bit_effect=m.uncertainty("bit_effect"),
-        risk_aversion=m.k.cn_risk_aversion, periphery_weight=m.k.periphery_weight,
-        dev_plant_return=m.k.dev_plant_return, dev_plant_fixed=m.k.dev_plant_fixed,
-        park_return=m.k.park_return, park_saving=m.k.park_saving,
-        idle_relocation=m.k.idle_relocation)
+        orientation=np.where(cn.soe, m.at(m.lever("soe_reform"), run), 1.0),
+        labour_index=m.at(m.labour_index, run), park_labour=h.labour_cost[park],
+        park_risk=risk, idle_share=idle, parks=m.at(m.lever("overseas_parks"), run),
+        localization=m.at(m.lever("localization"), run),
+        state_support=m.at(m.lever("state_support"), run), dev_barrier=h.barrier[plant],
+        dev_bit=h.bit[plant], bit_effect=m.at(m.uncertainty("bit_effect"), run),
+        risk_aversion=m.at(k.cn_risk_aversion, run),
+        periphery_weight=m.at(k.periphery_weight, run),
+        dev_plant_return=m.at(k.dev_plant_return, run),
+        dev_plant_fixed=m.at(k.dev_plant_fixed, run), park_return=m.at(k.park_return, run),
+        park_saving=m.at(k.park_saving, run), idle_relocation=m.at(k.idle_relocation, run))
     u_park, u_dev = u_park + noise[0], u_dev + noise[1]
-    go = (budget > 0) & (np.maximum(u_park, u_dev) > 0)
+    go = (budget > 0) & (np.maximum(u_park, u_dev) > 0) & both[run]
     prefer_dev = u_dev > u_park
     to_dev = go & prefer_dev
     # review turns the deal down: the entry barrier or an explicit investment screen
-    p_block = 1.0 - (1.0 - h.barrier[plant]) * (1.0 - m.uncertainty("investment_screening"))
+    p_block = 1.0 - (1.0 - h.barrier[plant]) * (
+        1.0 - m.at(m.uncertainty("investment_screening"), run))
     blocked = to_dev & (u_block < p_block)
     to_dev &= ~blocked
     to_park = go & ~prefer_dev
-    moved = loc_m.capacity_moved(budget, cn.cap_home, idle, m.k.capacity_per_bn,
-                                 m.k.idle_move_factor, m.k.max_move)
+    moved = loc_m.capacity_moved(budget, cn.cap_home, idle, m.at(k.capacity_per_bn, run),
+                                 m.at(k.idle_move_factor, run), m.at(k.max_move, run))
     moving = to_dev | to_park
     inv = np.where(moving, budget, 0.0)
     cn.cash -= inv
@@ -136,23 +164,25 @@ def locate(m: TripleWinModel, q: Quarter) -> None:
     cn.cap_park += np.where(to_park, moved, 0.0)
     cn.dev_host = np.where(to_dev, plant, cn.dev_host)
     cn.park_host = np.where(to_park, park, cn.park_host)
-    q.flow.invest_dev = float(inv[to_dev].sum())
-    q.flow.invest_dg = float(inv[to_park].sum())
-    q.flow.invest_blocked = float(np.count_nonzero(blocked))
+    q.flow.invest_dev = m.by_run(inv[to_dev], run[to_dev])
+    q.flow.invest_dg = m.by_run(inv[to_park], run[to_park])
+    q.flow.invest_blocked = m.count_by_run(blocked, run)
     m.totals.invest_dev += q.flow.invest_dev
     m.totals.invest_dg += q.flow.invest_dg
-    _local_investment(m)
+    _local_investment(m, both)
 
 
-def _local_investment(m: TripleWinModel) -> None:
-    """Developing-country firms reinvest part of their profit in capacity; those without a
-    partner join the Chinese firm with the largest park in their host (a joint venture)."""
+def _local_investment(m: Batch, runs: np.ndarray) -> None:
+    """Developing-country firms of the ``runs`` (a mask over runs) reinvest part of their profit
+    in capacity; those without a partner join the Chinese firm with the largest park in their
+    host (a joint venture)."""
     dg, cn = m.dg, m.cn
-    invest = local_m.REINVEST * np.maximum(dg.profit, 0.0)
+    mine = runs[dg.run]
+    invest = np.where(mine, local_m.REINVEST * np.maximum(dg.profit, 0.0), 0.0)
     dg.cash -= invest
     dg.capacity = dg.capacity + local_m.CAPACITY_PER_BN * invest
     in_park = (cn.park_host >= 0).nonzero()[0]
-    lone = dg.partner < 0
+    lone = (dg.partner < 0) & mine
     if in_park.size and lone.any():
         # parks by host, the largest first (ties: the lower firm index, as lexsort is stable)
         order = in_park[np.lexsort((-cn.cap_park[in_park], cn.park_host[in_park]))]

@@ -24,71 +24,83 @@ from ..mechanisms.accounts import sum_by
 from .markets import host_debt_level
 
 if TYPE_CHECKING:
-    from ..model import TripleWinModel
+    from ..batch import Batch
 
-def reputation(m: TripleWinModel, q: Quarter) -> None:
+def reputation(m: Batch, q: Quarter) -> None:
     """Phase 8: brand from campaigns, successes and failures."""
-    cn, st = m.cn, q.settlement
-    cn.brand = rep_m.next_brand(cn.brand, branding=m.lever("branding"), soe=cn.soe,
+    cn, st, k = m.cn, q.settlement, m.k
+    run = cn.run
+    cn.brand = rep_m.next_brand(cn.brand, branding=m.at(m.lever("branding"), run), soe=cn.soe,
                                 successes=st.successes, failures=st.failures,
-                                rate=m.k.branding_rate, success_gain=m.k.success_gain,
-                                failure_loss=m.k.failure_loss)
+                                rate=m.at(k.branding_rate, run),
+                                success_gain=m.at(k.success_gain, run),
+                                failure_loss=m.at(k.failure_loss, run))
 
 
-def respond(m: TripleWinModel, q: Quarter) -> None:
+def respond(m: Batch, q: Quarter) -> None:
     """Phase 9: developed hosts screen (each decides); developing-host debt evolves."""
-    h = m.hosts
-    dev = h.developed
-    total = float(h.all_awarded[dev].sum())
-    market = float(h.cn_awarded[dev].sum()) / total if total > 0 else 0.0
+    h, k = m.hosts, m.k
+    hr = h.run
+    dev = h.developed_index
+    total = m.by_run(h.all_awarded[dev], hr[dev])
+    market = np.divide(m.by_run(h.cn_awarded[dev], hr[dev]), total, out=np.zeros(m.R),
+                       where=total > 0)
     cn = m.cn
     plants = cn.dev_host >= 0
     owned = sum_by(cn.dev_host[plants], cn.cap_dev[plants], h.n)
-    volume = m.k.tender_rate * m.uncertainty("tender_volume") * h.size * m.k.mean_tender_value
+    volume = (m.at(k.tender_rate * m.uncertainty("tender_volume"), hr) * h.size
+              * m.at(k.mean_tender_value, hr))
     observed = screening.observed_pressure(
-        cn_share=h.cn_share(), market_share=market, owned=owned, volume=volume,
-        coordination=m.k.screening_coordination, ownership_weight=m.k.ownership_weight)
-    host_economy.respond(h, observed=observed, attention=m.k.screening_attention,
-                         relax=m.k.screening_relax, bit_cap=m.k.bit_cap,
-                         threshold=m.uncertainty("screening_threshold"),
-                         response=m.uncertainty("screening_response"),
-                         bit_effect=m.uncertainty("bit_effect"))
+        cn_share=h.cn_share(), market_share=market[hr], owned=owned, volume=volume,
+        coordination=m.at(k.screening_coordination, hr),
+        ownership_weight=m.at(k.ownership_weight, hr))
+    dr = hr[dev]  # the run of each developed host
+    host_economy.respond(h, observed=observed, attention=m.at(k.screening_attention, dr),
+                         relax=m.at(k.screening_relax, dr), bit_cap=m.at(k.bit_cap, dr),
+                         threshold=m.at(m.uncertainty("screening_threshold"), dr),
+                         response=m.at(m.uncertainty("screening_response"), dr),
+                         bit_effect=m.at(m.uncertainty("bit_effect"), dr))
     # developing hosts enforce their local-content rule as they see it met or not
     dg = h.developing
+    gr = hr[dg]
     local = sum(m.local_window)
     observed = np.divide(local, h.all_awarded, out=np.zeros(h.n), where=h.all_awarded > 0)
     m.local_enforcement[dg] = local_m.next_enforcement(
-        m.local_enforcement[dg], rule=m.lever("local_content"), observed_share=observed[dg],
-        base=m.k.local_enforcement_base, rate=m.k.local_enforcement_rate)
+        m.local_enforcement[dg], rule=m.at(m.lever("local_content"), gr),
+        observed_share=observed[dg], base=m.at(k.local_enforcement_base, gr),
+        rate=m.at(k.local_enforcement_rate, gr))
     # lenders pull back after losses and recover slowly; hosts pay interest and principal
     lenders, st, c = m.lenders, q.settlement, m.totals
+    pr = q.tenders.run[st.won]
     lenders.willingness = lending_m.next_willingness(
-        lenders.willingness, st.loans.sum(axis=1), st.loan_losses.sum(axis=1))
+        lenders.willingness, m.rows_by_run(st.loans, pr), m.rows_by_run(st.loan_losses, pr))
     interest = lenders.exposure * (lenders.rate / 4.0)[:, None]
     repaid = lenders.exposure / lenders.tenor[:, None]
     lenders.exposure -= repaid
-    lenders.repaid += repaid.sum(axis=1)
-    c.dg_interest += float(interest.sum())
-    c.policy_interest += float(interest[lender_a.POLICY_BANK].sum())
-    c.fund_interest += float(interest[lender_a.JOINT_FUND].sum())
-    c.policy_writeoff += float(st.loan_losses[lender_a.POLICY_BANK].sum())
-    c.fund_writeoff += float(st.loan_losses[lender_a.JOINT_FUND].sum())
-    c.loan_writeoff += float(st.loan_losses.sum())
+    lenders.repaid += m.rows_by_run(repaid, hr)
+    paid = m.rows_by_run(interest, hr)  # lenders x runs
+    c.dg_interest += paid.sum(axis=0)
+    c.policy_interest += paid[lender_a.POLICY_BANK]
+    c.fund_interest += paid[lender_a.JOINT_FUND]
+    lost = m.rows_by_run(st.loan_losses, pr)
+    c.policy_writeoff += lost[lender_a.POLICY_BANK]
+    c.fund_writeoff += lost[lender_a.JOINT_FUND]
+    c.loan_writeoff += lost.sum(axis=0)
     h.debt = host_debt_level(m)
 
 
-def record(m: TripleWinModel, q: Quarter) -> None:
+def record(m: Batch, q: Quarter) -> None:
     """Phase 10: accrue wages and the value of upgrading, then record every metric."""
-    cn, c = m.cn, m.totals
-    c.dg_wages += m.k.jobs_park * float(cn.cap_park.sum()) * m.k.wage_dg
-    c.dv_wages += m.k.jobs_dev * float(cn.cap_dev.sum()) * m.k.wage_dv
-    c.dg_local_wages += local_m.JOBS_LOCAL * float(m.dg.revenue.sum()) * m.k.wage_dg
+    cn, c, k = m.cn, m.totals, m.k
+    run = cn.run
+    c.dg_wages += k.jobs_park * m.by_run(cn.cap_park, run) * k.wage_dg
+    c.dv_wages += k.jobs_dev * m.by_run(cn.cap_dev, run) * k.wage_dv
+    c.dg_local_wages += local_m.JOBS_LOCAL * m.by_run(m.dg.revenue, m.dg.run) * k.wage_dg
     cap = cn.capacity
-    total = cap.sum()
-    tech = float((cn.tech * cap).sum() / max(total, 1e-12))
+    total = m.by_run(cap, run)
+    tech = m.by_run(cn.tech * cap, run) / np.maximum(total, 1e-12)
     if m.tech0 is None:
-        m.tech0 = float((m.tech_start * cap).sum() / max(total, 1e-12))
-    c.tech_value += (m.uncertainty("tech_value") * (tech - m.tech0)
-                     * float(total))
+        m.tech0 = m.by_run(m.tech_start * cap, run) / np.maximum(total, 1e-12)
+    c.tech_value += m.uncertainty("tech_value") * (tech - m.tech0) * total
     m.window.append(q.flow)
     m.record()

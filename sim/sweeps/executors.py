@@ -16,10 +16,8 @@ from __future__ import annotations
 import itertools
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -66,6 +64,8 @@ class ChunkTask:
     keep_timeseries: bool = False
     fail_runs: frozenset[int] = frozenset()
     sleep: float = 0.0
+    #: Runs per pass of the batched engine (``None``: :func:`sim.batch.auto_batch`).
+    batch: int | None = None
 
 
 @dataclass
@@ -122,44 +122,84 @@ class DeliberateFailure(RuntimeError):
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Run every run of a chunk; a run that raises is recorded with its error text."""
+    """Run every run of a chunk, ``task.batch`` runs per pass of the batched engine
+    (:func:`sim.batch.run_batch`); a run that raises is recorded with its error text and the
+    others go on."""
+    return run_chunks([task])[0]
+
+
+def run_chunks(tasks: list[ChunkTask]) -> list[ChunkResult]:
+    """Run the runs of several chunks together, in passes of the batched engine of up to the
+    first task's ``batch`` runs (:func:`sim.batch.run_batch`), and return one result per chunk
+    (each chunk's worker seconds: its share of the whole by runs). A run's numbers do not
+    depend on the runs it shares a pass with."""
+    from ..batch import RunSpec, error_text, run_batch
     from ..metrics import METRICS
-    from ..model import TripleWinModel
 
     t0, c0 = time.perf_counter(), time.process_time()
     names = list(METRICS)
-    finals = np.full((len(task.runs), len(names)), np.nan)
-    errors: list[str] = []
-    series: list[np.ndarray | None] | None = [] if task.keep_timeseries else None
-    for i, (run_id, seed, values) in enumerate(task.runs):
-        hist = None
-        try:
+    results, specs, where = [], [], []
+    for task in tasks:
+        n = len(task.runs)
+        res = ChunkResult(task.chunk, [r[0] for r in task.runs],
+                          np.full((n, len(names)), np.nan), [""] * n,
+                          [None] * n if task.keep_timeseries else None, 0.0)
+        results.append(res)
+        for i, (run_id, seed, values) in enumerate(task.runs):
             if task.sleep:
                 time.sleep(task.sleep)
             if run_id in task.fail_runs:
-                raise DeliberateFailure(f"deliberate failure of run {run_id} "
-                                        "(testing.fail_runs in the sweep file)")
+                try:
+                    raise DeliberateFailure(f"deliberate failure of run {run_id} "
+                                            "(testing.fail_runs in the sweep file)")
+                except DeliberateFailure as e:
+                    res.errors[i] = error_text(e)
+                continue
             params = dict(task.base)
             for k, v, is_int in zip(task.keys, values, task.integer, strict=True):
                 params[k] = int(round(v)) if is_int else float(v)
-            hist = TripleWinModel(rng=seed, steps=task.steps, **params).run()
-            finals[i] = [hist[-1][n] for n in names]
-            errors.append("")  # the documented "empty when the run succeeded"
-        except Exception as e:  # noqa: BLE001 - a failing run is data, the sweep goes on
-            errors.append(_error_text(e))
-            hist = None
-        if series is not None:
-            series.append(None if hist is None else
-                          np.array([[row[n] for n in names] for row in hist]))
-    return ChunkResult(task.chunk, [r[0] for r in task.runs], finals, errors, series,
-                       time.perf_counter() - t0, time.process_time() - c0)
+            specs.append(RunSpec(seed=seed, steps=task.steps, params=params))
+            where.append((res, i))
+    batch = tasks[0].batch if tasks else None
+    for (res, i), outcome in zip(where, run_batch(specs, batch=batch), strict=True):
+        hist = outcome.history
+        if hist is None:
+            res.errors[i] = outcome.error
+            continue
+        res.finals[i] = [hist[-1][k] for k in names]
+        if res.series is not None:
+            res.series[i] = np.array([[row[k] for k in names] for row in hist])
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    n_all = max(sum(len(t.runs) for t in tasks), 1)
+    for task, res in zip(tasks, results, strict=True):
+        res.seconds = wall * len(task.runs) / n_all
+        res.cpu_seconds = cpu * len(task.runs) / n_all
+    return results
 
 
-def _error_text(e: BaseException) -> str:
-    text = " ".join(str(e).split()) or "no details"
-    tb = traceback.extract_tb(e.__traceback__)
-    where = f" (at {Path(tb[-1].filename).name}:{tb[-1].lineno} in {tb[-1].name})" if tb else ""
-    return f"{type(e).__name__}: {text}{where}"[:2000]
+def groups(tasks: Iterable[ChunkTask], size: int | None) -> Iterator[list[ChunkTask]]:
+    """Consecutive chunks gathered into groups of at least ``size`` runs (``None`` or 1: one
+    chunk per group), so that small chunks (a world's replications) still fill a pass of the
+    batched engine; a chunk is never split."""
+    group: list[ChunkTask] = []
+    n = 0
+    for task in tasks:
+        group.append(task)
+        n += len(task.runs)
+        if n >= (size or 1):
+            yield group
+            group, n = [], 0
+    if group:
+        yield group
+
+
+def group_size(pending: int, workers: int, batch: int | None) -> int:
+    """Runs to gather per worker call when chunks are small: a pass of the batched engine
+    (``batch``, else :data:`sim.batch.BATCH_CAP`), but no more than keeps about four calls per
+    worker for ``pending`` runs (so that every worker has work to the end)."""
+    from ..batch import BATCH_CAP
+
+    return int(max(1, min(batch or BATCH_CAP, pending // (4 * max(workers, 1)))))
 
 
 def prestart(executor: str) -> None:
@@ -172,13 +212,18 @@ def prestart(executor: str) -> None:
 
 def execute(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None], *,
             executor: str, workers: int, scheduler: str | None = None,
-            scheduler_file: str | None = None, client: Any = None) -> None:
+            scheduler_file: str | None = None, client: Any = None,
+            group_runs: int | None = None) -> None:
     """Run chunk tasks on an executor (``serial``, ``process`` or ``dask``), handing each
     :class:`ChunkResult` to ``on_result`` in this process as it arrives (in any order). The
-    public entry point for other experiments (``compare --worlds``, same-world references)."""
+    public entry point for other experiments (``compare --worlds``, same-world references).
+    ``group_runs``: gather consecutive chunks into worker calls of at least this many runs
+    (:func:`group_size`; default one chunk per call)."""
+    tasks = groups(tasks, group_runs)
     if executor == "serial":
-        for task in tasks:
-            on_result(run_chunk(task))
+        for group in tasks:
+            for res in run_chunks(group):
+                on_result(res)
     elif executor == "process":
         _execute_process(tasks, on_result, workers)
     elif executor == "dask":
@@ -187,19 +232,25 @@ def execute(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None]
         check_executor_options(executor)
 
 
-def _execute_process(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None],
+def _execute_process(tasks: Iterator[list[ChunkTask]], on_result: Callable[[ChunkResult], None],
                      workers: int) -> None:
     """Chunks on a pool of worker processes (:func:`sim.experiments.workers.map_unordered`): a worker that dies
     is replaced and its unfinished chunks are redone; a chunk whose worker died
     :data:`sim.experiments.workers.MAX_ATTEMPTS` times is recorded as failed runs."""
 
-    def lost(task: ChunkTask, attempts: int) -> None:
-        on_result(_lost_chunk(task, f"WorkerDied: the worker process running this run's chunk "
-                                    f"died {attempts} times (killed, or out of memory?)"))
+    def lost(group: list[ChunkTask], attempts: int) -> None:
+        for task in group:
+            on_result(_lost_chunk(task, f"WorkerDied: the worker process running this run's "
+                                        f"chunk died {attempts} times (killed, or out of "
+                                        "memory?)"))
 
-    # chunks in flight: bounded, so memory stays flat
-    workers_m.map_unordered(run_chunk, tasks, on_result, workers=workers, window=2 * workers,
-                            what="chunks of runs", on_lost=lost)
+    def each(results: list[ChunkResult]) -> None:
+        for res in results:
+            on_result(res)
+
+    # groups of chunks in flight: bounded, so memory stays flat
+    workers_m.map_unordered(run_chunks, tasks, each, workers=workers,
+                            window=2 * workers, what="chunks of runs", on_lost=lost)
 
 
 def _lost_chunk(task: ChunkTask, error: str) -> ChunkResult:
@@ -235,7 +286,7 @@ def dask_connect(workers: int, scheduler: str | None,
     return Client(cluster), cluster
 
 
-def _execute_dask(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult], None],
+def _execute_dask(tasks: Iterator[list[ChunkTask]], on_result: Callable[[ChunkResult], None],
                   workers: int, scheduler: str | None, scheduler_file: str | None,
                   client: Any = None) -> None:
     """Chunks on a dask cluster. The scheduler reruns the tasks of a worker that is lost; a note
@@ -257,21 +308,23 @@ def _execute_dask(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult],
         window = max(2 * threads, 2)
         seen = set(client.nthreads())
         ac = as_completed()
+        by_future: dict[Any, list[ChunkTask]] = {}
         it = iter(tasks)
-        by_future: dict[Any, ChunkTask] = {}
-        for task in itertools.islice(it, window):
-            f = client.submit(run_chunk, task, pure=False)
-            by_future[f] = task
+        for group in itertools.islice(it, window):
+            f = client.submit(run_chunks, group, pure=False)
+            by_future[f] = group
             ac.add(f)
         for fut in ac:
-            task = by_future.pop(fut)
+            group = by_future.pop(fut)
             try:
-                result = fut.result()
+                results = fut.result()
             except KilledWorker as e:
-                result = _lost_chunk(task, f"WorkerDied: dask workers died running this run's "
-                                           f"chunk ({' '.join(str(e).split())[:200]})")
+                results = [_lost_chunk(task, f"WorkerDied: dask workers died running this "
+                                             f"run's chunk ({' '.join(str(e).split())[:200]})")
+                           for task in group]
             fut.release()
-            on_result(result)
+            for result in results:
+                on_result(result)
             now = set(client.nthreads())
             gone = seen - now
             if gone:
@@ -281,7 +334,7 @@ def _execute_dask(tasks: Iterator[ChunkTask], on_result: Callable[[ChunkResult],
             seen = now
             nxt = next(it, None)
             if nxt is not None:
-                f = client.submit(run_chunk, nxt, pure=False)
+                f = client.submit(run_chunks, nxt, pure=False)
                 by_future[f] = nxt
                 ac.add(f)
     finally:
