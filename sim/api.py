@@ -16,6 +16,11 @@ A sweep and its analysis::
     runs = api.load_runs("results/demo")     # pandas DataFrame, one row per run
     report = api.analyze("results/demo")     # triple-win map, PRIM box, indices
 
+Every function with ``workers`` (``run``, ``run_frame``, ``compare``, ``sweep``, ``analyze``)
+also takes ``batch``: runs per pass of the batched engine (default ``None``: chosen by free
+memory, at most 64; 1: one run per pass), as the commands' ``--batch``. The numbers depend on
+neither.
+
 Seeds: ``run(seed=S)`` is a *root* seed, as in ``triplewin run --seed S``: replication r runs
 with ``replication_seeds(S, R)[r]``. ``evaluate(seed=s)`` runs one replication with the model
 seed ``s`` itself, exactly ``TripleWinModel(rng=s, ...)`` (as EMA Workbench and Mesa's
@@ -117,7 +122,8 @@ def _validate(data: dict[str, Any], shown: str) -> Scenario:
 
 def run(config: Any, *, seed: int | None = None, replications: int | None = None,
         steps: int | None = None, levers: dict[str, Any] | None = None,
-        world: dict[str, Any] | None = None, workers: int = 1) -> dict[str, float]:
+        world: dict[str, Any] | None = None, workers: int = 1,
+        batch: int | None = None) -> dict[str, float]:
     """Run a configuration; returns ``{metric: value}`` at the final step, the mean over
     replications (one replication: that run's values).
 
@@ -128,22 +134,27 @@ def run(config: Any, *, seed: int | None = None, replications: int | None = None
         levers, world: changes to levers or uncertainties, e.g. ``{"joint_bidding": 0.8}``.
         workers: worker processes for the replications (1: this process); the numbers are the
             same with any number.
+        batch: replications per pass of the batched engine (None: chosen by free memory, at
+            most 64; 1: one per pass); the numbers are the same at any value.
+
+    Raises:
+        ValueError: ``batch`` is not None or a whole number of at least 1.
     """
     from .metrics import METRICS
 
     histories = _histories(load_scenario_config(config, seed=seed, replications=replications,
                                                 steps=steps, levers=levers, world=world),
-                           workers=workers)
+                           workers=workers, batch=batch)
     return {m: float(np.mean([h[-1][m] for h in histories])) for m in METRICS}
 
 
 def run_frame(config: Any, *, seed: int | None = None, replications: int | None = None,
               steps: int | None = None, levers: dict[str, Any] | None = None,
               world: dict[str, Any] | None = None, timeseries: bool = False,
-              workers: int = 1) -> pd.DataFrame:
+              workers: int = 1, batch: int | None = None) -> pd.DataFrame:
     """Like :func:`run`, as a DataFrame: one row per replication (``replication``, ``seed``,
     every metric at the final step), or with ``timeseries=True`` one row per replication and
-    step (plus ``step``)."""
+    step (plus ``step``). ``workers`` and ``batch`` as in :func:`run`."""
     import pandas as pd
 
     from .metrics import METRICS
@@ -153,7 +164,7 @@ def run_frame(config: Any, *, seed: int | None = None, replications: int | None 
                                     levers=levers, world=world)
     seeds = replication_seeds(scenario.run.seed, scenario.run.replications)
     rows = []
-    hists = _histories(scenario, seeds, workers=workers)
+    hists = _histories(scenario, seeds, workers=workers, batch=batch)
     for r, (s, hist) in enumerate(zip(seeds, hists, strict=True)):
         chosen = enumerate(hist) if timeseries else [(len(hist) - 1, hist[-1])]
         for step, row in chosen:
@@ -163,12 +174,22 @@ def run_frame(config: Any, *, seed: int | None = None, replications: int | None 
 
 
 def _histories(scenario: Scenario, seeds: list[int] | None = None, *,
-               workers: int = 1) -> list[list[dict[str, float]]]:
+               workers: int = 1, batch: int | None = None) -> list[list[dict[str, float]]]:
     from .experiments.runner import histories_of
     from .streams import replication_seeds
 
+    _check_batch(batch)
     seeds = seeds or replication_seeds(scenario.run.seed, scenario.run.replications)
-    return histories_of([(scenario, s) for s in seeds], workers=workers)
+    return histories_of([(scenario, s) for s in seeds], workers=workers, batch=batch)
+
+
+def _check_batch(batch: Any) -> None:
+    """Refuse a ``batch`` that is not None or a whole number of at least 1 (ValueError)."""
+    if batch is None:
+        return
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise ValueError(f"batch must be None (automatic) or a whole number of at least 1, "
+                         f"got {batch!r}")
 
 
 _WORLD = WORLD
@@ -242,8 +263,8 @@ def compare(a: Any, b: Any, *, worlds: int | None = None, replications: int | No
             seed: int | None = None, steps: int | None = None,
             uncertain: list[str] | None = None, ensemble: str | os.PathLike[str] | None = None,
             out: str | os.PathLike[str] | None = None, executor: str = "serial",
-            workers: int = 1, resume: bool = False, plots: bool = True
-            ) -> dict[str, Any] | RobustComparison:
+            workers: int = 1, resume: bool = False, plots: bool = True,
+            batch: int | None = None) -> dict[str, Any] | RobustComparison:
     """Paired comparison B - A with common random numbers, as ``triplewin compare``.
 
     Without ``worlds``: the scenarios' own world; returns the contents of ``comparison.json``
@@ -263,27 +284,32 @@ def compare(a: Any, b: Any, *, worlds: int | None = None, replications: int | No
             ``if __name__ == "__main__":`` (see docs/sweeps.md).
         resume: continue an unfinished ``out`` (worlds only).
         plots: draw the figures into ``out``.
+        batch: runs per pass of the batched engine (None: chosen by free memory, at most 64;
+            1: one run per pass); the numbers are the same at any value.
 
     Raises:
         ScenarioError: a scenario is invalid. ValueError
             (:class:`~sim.experiments.worlds.plan.WorldsError`): the worlds cannot be set up as
-            asked.
+            asked; or ``batch`` is not None or a whole number of at least 1.
     """
     from .experiments import compare as compare_m
     from .experiments.worlds.experiment import plain
     from .results.folders import write_comparison
     from .results.worlds import robust_compare
 
+    _check_batch(batch)
     sa = load_scenario_config(a, seed=seed, replications=replications, steps=steps)
     sb = load_scenario_config(b, seed=seed, replications=replications, steps=steps)
     if worlds is None:
-        c = compare_m.compare(sa, sb, replications=replications, seed=seed, workers=workers)
+        c = compare_m.compare(sa, sb, replications=replications, seed=seed, workers=workers,
+                              batch=batch)
         if out is not None:
             write_comparison(c, out_dir=out, plots=plots, workers=workers)
         return c.as_json()
     rob, c, final = _guarded(lambda: robust_compare(
         sa, sb, worlds, out=out, seed=seed, replications=replications, uncertain=uncertain,
-        ensemble=ensemble, executor=executor, workers=workers, resume=resume, plots=plots))
+        ensemble=ensemble, executor=executor, workers=workers, resume=resume, plots=plots,
+        batch=batch))
     return RobustComparison(robustness=plain(rob.as_json()), worlds=rob.table,
                             comparison=c.as_json(), out=final)
 
@@ -308,17 +334,20 @@ def _guarded(call: Any) -> Any:
 def sweep(spec: dict[str, Any] | str | os.PathLike[str], out: str | os.PathLike[str], *,
           executor: str = "process", workers: int | None = None, scheduler: str | None = None,
           scheduler_file: str | None = None, resume: bool = False,
-          chunk_size: int | None = None, progress: Progress | None = None) -> SweepResult:
+          chunk_size: int | None = None, progress: Progress | None = None,
+          batch: int | None = None) -> SweepResult:
     """Run a sweep given as a dict (the keys of a sweep file; ``base`` relative to the current
     folder) or a sweep file path, into the folder ``out``. See :func:`sim.sweeps.session.
-    run_sweep` for the options; failed runs are counted in the result, not raised."""
+    run_sweep` for the options (``batch``: runs per pass of the batched engine, None automatic;
+    the numbers are the same at any value); failed runs are counted in the result, not
+    raised."""
     from .sweeps.session import run_sweep
     from .sweeps.spec import load_sweep, plan_from_dict
 
     plan = plan_from_dict(spec) if isinstance(spec, dict) else load_sweep(spec)
     return run_sweep(plan, out, executor=executor, workers=workers, scheduler=scheduler,
                      scheduler_file=scheduler_file, resume=resume, chunk_size=chunk_size,
-                     progress=progress)
+                     batch=batch, progress=progress)
 
 
 def load_runs(out: str | os.PathLike[str], columns: list[str] | None = None) -> pd.DataFrame:

@@ -334,8 +334,10 @@ class Batch:
         """Compute every metric of every run (phase 10) and append them to the histories."""
         columns = metrics.compute(self)
         names = list(columns)
-        table = np.array([np.broadcast_to(np.asarray(columns[n], float), (self.R,))
-                          for n in names]).T.tolist()
+        table = np.empty((len(names), self.R))
+        for i, values in enumerate(columns.values()):
+            table[i] = values  # an array over runs, or one number for all
+        table = table.T.tolist()
         for r, row in enumerate(table):
             d = dict(zip(names, row))
             self.latest[r] = d

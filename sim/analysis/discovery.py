@@ -51,16 +51,20 @@ GAINS = groups.GAINS
 REL_TOL = 1e-6
 
 
-def reference_runs(reference: Scenario, seeds: list[int], steps: int) -> pd.DataFrame:
-    """Run ``reference`` in its own world once per replication seed; one row per replication
-    with its gains (the fixed-world reference, only on explicit request)."""
+def reference_runs(reference: Scenario, seeds: list[int], steps: int, *,
+                   batch: int | None = None) -> pd.DataFrame:
+    """Run ``reference`` in its own world once per replication seed, ``batch`` runs per pass of
+    the batched engine (``None``: automatic; the same numbers at any value); one row per
+    replication with its gains (the fixed-world reference, only on explicit request)."""
     import pandas as pd
 
-    from ..model import TripleWinModel
+    from ..experiments.runner import replicate_many
 
+    params = reference.model_params()
+    histories = replicate_many([(steps, params, seed) for seed in seeds], batch=batch)
     rows = []
-    for r, seed in enumerate(seeds):
-        final = TripleWinModel(rng=seed, steps=steps, **reference.model_params()).run()[-1]
+    for r, (seed, hist) in enumerate(zip(seeds, histories, strict=True)):
+        final = hist[-1]
         rows.append({"replication": r, "seed": seed, **{g: final[g] for g in GAINS}})
     return pd.DataFrame(rows)
 
@@ -92,9 +96,12 @@ def _world_value(v: Any) -> Any:
 
 def same_world_references(runs: pd.DataFrame, manifest: dict[str, Any], reference: Scenario,
                           *, own_keys: set[str] = frozenset(), executor: str = "serial",
-                          workers: int = 1) -> tuple[pd.DataFrame, list[str]]:
+                          workers: int = 1, batch: int | None = None
+                          ) -> tuple[pd.DataFrame, list[str]]:
     """Run the reference once per distinct (world, replication) of a sweep: its levers, the
-    run's world (but the keys in ``own_keys`` at the reference's values), the replication's seed.
+    run's world (but the keys in ``own_keys`` at the reference's values), the replication's seed;
+    ``batch`` runs per pass of the batched engine (``None``: automatic; the same numbers at any
+    value).
 
     Returns ``(table, keys)``: one row per reference run with ``replication``, ``seed``, the
     varied world columns ``keys`` and the three gains (NaN for a failed run).
@@ -125,7 +132,7 @@ def same_world_references(runs: pd.DataFrame, manifest: dict[str, Any], referenc
             values = tuple(float(worlds.iloc[w][k]) for k in keys)
             yield ChunkTask(chunk=w, steps=steps, base=params, keys=names, integer=integer,
                             runs=tuple((w * len(seeds) + r, s, values)
-                                       for r, s in enumerate(seeds)))
+                                       for r, s in enumerate(seeds)), batch=batch)
 
     from ..metrics import METRICS
 

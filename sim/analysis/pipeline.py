@@ -71,7 +71,7 @@ def analyze(out: str | os.PathLike[str], *,
             indices: str = "auto", prim_threshold: float = 0.8, plots: bool = True,
             figure_metrics: tuple[str, ...] = ("gain_developed", "gain_developing",
                                                "gain_china"),
-            fixed_world: bool = False, workers: int = 1) -> Analysis:
+            fixed_world: bool = False, workers: int = 1, batch: int | None = None) -> Analysis:
     """Analyse a sweep folder; writes CSV files and figures to ``DIR/analysis/``.
 
     Args:
@@ -90,6 +90,8 @@ def analyze(out: str | os.PathLike[str], *,
             earlier, labelled behaviour) instead of in the run's own world and seed.
         workers: worker processes for the reference runs (1: this process; more need the
             ``if __name__ == "__main__":`` guard in a script, see docs/sweeps.md).
+        batch: reference runs per pass of the batched engine (``None``: chosen by free memory;
+            1: one run per pass); the numbers are the same at any value.
     """
     from ..metrics import METRICS
     from ..scenario.load import load_scenario
@@ -101,6 +103,8 @@ def analyze(out: str | os.PathLike[str], *,
     design = manifest["design"]["kind"]
     if indices not in ("auto", "sobol", "morris", "none"):
         raise AnalysisRefused(f"unknown indices {indices!r} (auto, sobol, morris or none)")
+    if batch is not None and (isinstance(batch, bool) or int(batch) != batch or batch < 1):
+        raise AnalysisRefused(f"--batch must be a whole number of at least 1, got {batch!r}")
     method = {"sobol": "sobol", "morris": "morris"}.get(design) if indices == "auto" else \
         (None if indices == "none" else indices)
     if method is not None and method != design:
@@ -136,7 +140,7 @@ def analyze(out: str | os.PathLike[str], *,
         ref = load_scenario(ref_path, steps=int(manifest["steps"]), replications=1)
         if fixed_world:
             ref_runs = discovery.reference_runs(ref, list(manifest["seeds"]),
-                                                int(manifest["steps"]))
+                                                int(manifest["steps"]), batch=batch)
             ref_keys: list[str] = []
             res.notes.append(f"fixed-world comparison (asked for): every run is compared with "
                              f"{ref_path.stem} in {ref_path.stem}'s own world, not in the "
@@ -145,7 +149,8 @@ def analyze(out: str | os.PathLike[str], *,
         else:
             ref_runs, ref_keys = discovery.same_world_references(
                 runs, manifest, ref, own_keys=discovery.own_world_keys(ref_path),
-                executor="process" if workers > 1 else "serial", workers=workers)
+                executor="process" if workers > 1 else "serial", workers=workers,
+                batch=batch)
         res.reference_world = "fixed" if fixed_world else "same"
         save_csv(ref_runs, "reference.csv")
         win = discovery.triple_win(runs, ref_runs, ref_keys)

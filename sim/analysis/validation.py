@@ -66,13 +66,15 @@ class HistoryRuns:
 
 def run_history(scenario: Scenario, *, ensemble: str | Path | None = None,
                 worlds: int | None = None, replications: int | None = None, workers: int = 1,
-                progress: Progress | None = None, hold: tuple[str, ...] = ()) -> HistoryRuns:
+                progress: Progress | None = None, hold: tuple[str, ...] = (),
+                batch: int | None = None) -> HistoryRuns:
     """Run the scenario in each world and replication.
 
     With an ensemble: ``worlds`` parameter sets (default 16) drawn by weight, ``replications``
     seeds each (default 2). Without: the scenario's own values, ``replications`` seeds (default:
     the scenario's). ``hold`` names scheduled parameters to hold at their first value (the
-    runs without that part of the history)."""
+    runs without that part of the history). ``batch``: runs per pass of the batched engine
+    (``None``: automatic; the same numbers at any value)."""
     if hold:
         scenario = hold_inputs(scenario, hold)
     from ..experiments.runner import histories_of
@@ -89,7 +91,7 @@ def run_history(scenario: Scenario, *, ensemble: str | Path | None = None,
     seeds = replication_seeds(scenario.run.seed, reps)
     scen = [with_world(scenario, w) for w in draws]
     jobs = [(sc, s) for sc in scen for s in seeds]
-    hist = histories_of(jobs, workers=workers, progress=progress)
+    hist = histories_of(jobs, workers=workers, progress=progress, batch=batch)
     return HistoryRuns(scenario, draws, seeds, hist, str(ensemble) if ensemble else None, man)
 
 
@@ -233,9 +235,11 @@ def report_json(runs: HistoryRuns, rows: list[dict[str, Any]],
 
 def ensemble_verdicts(pairs: list[tuple[Scenario, Scenario]], ensemble: str | Path, *,
                       worlds: int = 8, replications: int = 3, workers: int = 1,
-                      progress: Progress | None = None) -> list[dict[str, Any]]:
+                      progress: Progress | None = None,
+                      batch: int | None = None) -> list[dict[str, Any]]:
     """Per pair (A, B): the verdict at the scenarios' own values and the share of ensemble
-    worlds in which each group gains (each world a paired comparison with the same seeds)."""
+    worlds in which each group gains (each world a paired comparison with the same seeds);
+    ``batch`` runs per pass of the batched engine (``None``: automatic)."""
     from ..experiments.compare import GAIN_OF, paired, verdict
     from ..experiments.runner import RunResults, histories_of
     from .calibration.ensemble import draw_worlds, read_ensemble, with_world
@@ -246,7 +250,7 @@ def ensemble_verdicts(pairs: list[tuple[Scenario, Scenario]], ensemble: str | Pa
         draws = [{}, *draw_worlds(frame, worlds, a.run.seed)]
         seeds = replication_seeds(a.run.seed, replications)
         jobs = [(with_world(sc, w), s) for w in draws for sc in (a, b) for s in seeds]
-        hist = histories_of(jobs, workers=workers, progress=progress)
+        hist = histories_of(jobs, workers=workers, progress=progress, batch=batch)
         per_world = []
         for i in range(len(draws)):
             block = hist[i * 2 * replications:(i + 1) * 2 * replications]

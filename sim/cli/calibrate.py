@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from sim.cli.common import (
+    BatchOption,
     bad_input,
     check_executor,
     check_new_out,
@@ -53,6 +54,7 @@ def calibrate(
         "not depend on it.")] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="Address of a running dask scheduler, e.g. tcp://10.0.0.5:8786 (dask).")] = None,
+    batch: BatchOption = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
@@ -99,7 +101,8 @@ def calibrate(
                  f"{scenario_file} --budget {budget} --out {out} --resume"):
         res = run_calibration(scenario, out, budget=budget, population=population, seed=seed,
                               executor=executor, workers=n_workers, scheduler=scheduler,
-                              resume=resume, plots=not no_plots, source=path, progress=progress)
+                              resume=resume, plots=not no_plots, source=path, progress=progress,
+                              batch=batch)
     _print_calibration(res.manifest)
     typer.echo(f"Ensemble: {res.ensemble} ({res.manifest['ensemble_rows']} parameter sets, "
                f"{res.runs} runs in {res.generations} generations; stopped by the "
@@ -154,6 +157,7 @@ def validate_history(
     workers: Annotated[int | None, typer.Option(
         min=1, help="Worker processes (default: one per CPU). Results do not depend on it.")
     ] = None,
+    batch: BatchOption = None,
     hold_inputs: Annotated[bool, typer.Option(
         "--hold-inputs/--no-hold-inputs", help="Also run with the scheduled inputs that "
         "held-out patterns lean on held at their first value, to show which patterns come with "
@@ -215,14 +219,14 @@ def validate_history(
     try:
         runs = run_history(scenario, ensemble=ensemble, worlds=worlds,
                            replications=replications, workers=n_workers,
-                           progress=progress("historical runs"))
+                           progress=progress("historical runs"), batch=batch)
         hold = inputs_to_hold(scenario) if hold_inputs else ()
         held = (run_history(scenario, ensemble=ensemble, worlds=worlds,
                             replications=replications, workers=n_workers, hold=hold,
-                            progress=progress("runs without scheduled inputs"))
+                            progress=progress("runs without scheduled inputs"), batch=batch)
                 if hold else None)
         vd = (ensemble_verdicts(pairs, ensemble, worlds=verdict_worlds, workers=n_workers,
-                                progress=progress("verdict runs"))
+                                progress=progress("verdict runs"), batch=batch)
               if pairs and ensemble is not None else None)
     finally:
         if bar is not None:

@@ -1,6 +1,7 @@
 """What every ``triplewin`` command shares: exit codes, the bad-input exit, consoles, problem
-and note lines, scenario loading, the executor options, the progress bar of long runs, and the
-rules for output paths (checked before any work is done, never overwriting anything).
+and note lines, scenario loading, the executor options and ``--batch``, the progress bar of long
+runs, and the rules for output paths (checked before any work is done, never overwriting
+anything).
 
 Standard library and typer only at import, so that importing it costs nothing at start-up.
 """
@@ -12,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -164,6 +165,17 @@ def free_name(path: Path) -> Path:
         n += 1
         out = path.with_name(f"{path.stem}-{n}{path.suffix}")
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# options shared by the commands that run simulations
+
+#: ``--batch`` of every command that runs simulations: runs per pass of the batched engine
+#: (:func:`sim.batch.run_batch`); ``None`` chooses by free memory (:func:`sim.batch.auto_batch`).
+#: Below 1 is refused by typer itself (exit 2, naming ``--batch``).
+BatchOption = Annotated[int | None, typer.Option(
+    "--batch", min=1, help="Runs per pass of the batched engine (default: chosen by free "
+    "memory, at most 64; 1: one run per pass). Results do not depend on it.")]
 
 
 # --------------------------------------------------------------------------------------------

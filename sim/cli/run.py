@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sim.cli.common import (
+    BatchOption,
     bad_input,
     check_out,
     console,
@@ -88,6 +89,7 @@ def run(
         help="Output folder (must not exist). Default: "
         "results/<scenario-name>/<UTC time>-<scenario hash>/")] = None,
     workers: WorkersOption = None,
+    batch: BatchOption = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
 ) -> None:
     """Run a scenario's replications and write manifest, time series, summary and figures."""
@@ -120,7 +122,8 @@ def run(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        results = run_replications(scenario, progress=progress, workers=n_workers)
+        results = run_replications(scenario, progress=progress, workers=n_workers,
+                                   batch=batch)
     for attempt in range(5):
         try:
             final = write_run(results, scenario, source=source, out_dir=target,
@@ -202,6 +205,7 @@ def compare(
         help="Output folder (must not exist). Default: results/compare/<A>-vs-<B>/<UTC time>/")
     ] = None,
     workers: WorkersOption = None,
+    batch: BatchOption = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the figures.")] = False,
     worlds: Annotated[int | None, typer.Option(
         help="Also compare in N worlds (N >= 2) drawn over the uncertainties and structural "
@@ -267,7 +271,7 @@ def compare(
                                   uncertain=uncertain, executor=executor,
                                   workers=n_workers, scheduler=scheduler,
                                   scheduler_file=scheduler_file, resume=resume, out=out,
-                                  plots=not no_plots, quiet=quiet)
+                                  plots=not no_plots, quiet=quiet, batch=batch)
         return
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -280,7 +284,7 @@ def compare(
         task = bar.add_task("paired runs", total=None)
         c = run_compare(sa, sb, replications=replications or None, seed=seed,
                         progress=lambda d, t: bar.update(task, completed=d, total=t),
-                        workers=n_workers)
+                        workers=n_workers, batch=batch)
     final = write_comparison(c, out_dir=out, sources=sources,
                              plots=not no_plots, workers=n_workers)
     con = console()

@@ -16,6 +16,7 @@ import typer
 
 from sim.cli.common import (
     EXIT_FAILURE,
+    BatchOption,
     bad_input,
     check_executor,
     check_new_out,
@@ -61,7 +62,9 @@ def sweep(
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="With --resume: run the failed runs again too.")] = False,
     chunk_size: Annotated[int | None, typer.Option(
-        help="Runs per task and per Parquet file (default: about 16 chunks per worker).")] = None,
+        help="Runs per task and per Parquet file (default: about 4 chunks per worker, at least "
+        "64 runs while every worker gets one).")] = None,
+    batch: BatchOption = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Check the sweep file and show the plan; run nothing.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
@@ -107,7 +110,7 @@ def sweep(
                  f"with: triplewin sweep {sweep_file} --out {out} --resume"):
         result = run_sweep(plan, out, executor=executor, workers=n_workers, scheduler=scheduler,
                            scheduler_file=scheduler_file, resume=resume,
-                           retry_failed=retry_failed, chunk_size=chunk_size,
+                           retry_failed=retry_failed, chunk_size=chunk_size, batch=batch,
                            progress=progress, on_start=on_start)
     per_run = (f"; per run {result.worker_seconds / result.ran:.3f} s in a worker, "
                f"{result.cpu_seconds / result.ran:.3f} s of CPU" if result.ran else "")
@@ -156,6 +159,7 @@ def analyze(
         "world (not in the run's world and seed); labelled as such.")] = False,
     workers: Annotated[int | None, typer.Option(
         min=1, help="Worker processes for the reference runs (default: one per CPU).")] = None,
+    batch: BatchOption = None,
 ) -> None:
     """Sensitivity indices, triple-win map, PRIM boxes and per-policy robustness of a sweep,
     every run compared with the reference in its own world and seed; files in DIR/analysis/."""
@@ -182,7 +186,7 @@ def analyze(
         res = run_analysis(sweep_dir, reference=None if no_reference else reference, x=x, y=y,
                            bins=bins, indices=indices, prim_threshold=prim_threshold,
                            plots=not no_plots, fixed_world=fixed_world,
-                           workers=workers or available_cpus())
+                           workers=workers or available_cpus(), batch=batch)
     except (AnalysisRefused, SweepRefused) as e:
         bad_input(str(e))
     except ScenarioError as e:

@@ -58,8 +58,9 @@ def compare_worlds(sa: Any, sb: Any, a_file: str, b_file: str, *, worlds: int,
                    replications: int | None, seed: int | None, ensemble: str | None,
                    uncertain: list[str] | None, executor: str, workers: int,
                    scheduler: str | None, scheduler_file: str | None, resume: bool,
-                   out: Path, plots: bool, quiet: bool) -> None:
-    """Run the worlds experiment and print the robust verdict."""
+                   out: Path, plots: bool, quiet: bool, batch: int | None = None) -> None:
+    """Run the worlds experiment and print the robust verdict (``batch``: runs per pass of the
+    batched engine, ``None`` automatic)."""
     from sim.experiments.worlds.plan import WorldsError, plan_worlds
     from sim.experiments.worlds.run import work_dir
     from sim.results.worlds import robust_compare
@@ -93,7 +94,7 @@ def compare_worlds(sa: Any, sb: Any, a_file: str, b_file: str, *, worlds: int,
             sa, sb, worlds, out=out, plan=plan, executor=executor, workers=n_workers,
             scheduler=scheduler, scheduler_file=scheduler_file, resume=resume,
             progress=progress, on_start=on_start, plots=plots,
-            sources=(Path(a_file), Path(b_file)))
+            sources=(Path(a_file), Path(b_file)), batch=batch)
     print_robustness(rob, comp)
     typer.echo(f"Results: {final}  (robustness.json, worlds.csv, comparison.json, figures/)")
     failed = int(rob.table["pairs"].lt(plan.replications).sum())

@@ -63,14 +63,16 @@ def verdict(diff: dict[str, dict[str, float]]) -> dict[str, bool]:
 
 
 def compare(a: Scenario, b: Scenario, *, replications: int | None = None, seed: int | None = None,
-            progress: Progress | None = None, workers: int = 1) -> Comparison:
+            progress: Progress | None = None, workers: int = 1,
+            batch: int | None = None) -> Comparison:
     """Run A and B with the same replication seeds and compare them (B - A), in this process or
-    on ``workers`` processes (the same numbers either way)."""
+    on ``workers`` processes, ``batch`` runs per pass of the batched engine (``None``:
+    automatic); the same numbers either way."""
     reps = replications or max(a.run.replications, b.run.replications)
     seeds = replication_seeds(a.run.seed if seed is None else seed, reps)
     t0 = time.perf_counter()
     hist = histories_of([(a, s) for s in seeds] + [(b, s) for s in seeds], workers=workers,
-                        progress=progress)
+                        progress=progress, batch=batch)
     wall = time.perf_counter() - t0  # both scenarios ran together
     ra, rb = (RunResults(scenario=sc, seeds=seeds, histories=h, summary=summarize(h),
                          wall_time=wall) for sc, h in ((a, hist[:reps]), (b, hist[reps:])))

@@ -37,10 +37,12 @@ def robust_compare(a: Scenario, b: Scenario, worlds: int, *,
                    progress: Progress | None = None,
                    on_start: Callable[[int, int], None] | None = None,
                    plots: bool = True, sources: tuple | None = None,
-                   plan: WorldsPlan | None = None) -> tuple[Robustness, Comparison, Path]:
+                   plan: WorldsPlan | None = None,
+                   batch: int | None = None) -> tuple[Robustness, Comparison, Path]:
     """Plan, run (or resume), analyse and write a worlds experiment into ``out``; returns the
     robust verdict, the own-world comparison and the folder written (``out=None``: nothing is
-    kept on disk, and the folder returned is None)."""
+    kept on disk, and the folder returned is None). ``batch``: runs per pass of the batched
+    engine (``None``: automatic; the results are the same at any value)."""
     if out is None:
         import tempfile
 
@@ -50,7 +52,7 @@ def robust_compare(a: Scenario, b: Scenario, worlds: int, *,
             work = Path(tmp) / "work"
             session = run_worlds(plan, work, executor=executor, workers=workers,
                                  scheduler=scheduler, scheduler_file=scheduler_file,
-                                 progress=progress, on_start=on_start)
+                                 progress=progress, on_start=on_start, batch=batch)
             return (*analyse(plan, work, session), None)
     out = Path(out)
     if out.exists():
@@ -62,7 +64,8 @@ def robust_compare(a: Scenario, b: Scenario, worlds: int, *,
         raise WorldsError(f"{work} holds an unfinished run of this output folder; add --resume "
                           "to continue it, or remove it")
     session = run_worlds(plan, work, executor=executor, workers=workers, scheduler=scheduler,
-                         scheduler_file=scheduler_file, progress=progress, on_start=on_start)
+                         scheduler_file=scheduler_file, progress=progress, on_start=on_start,
+                         batch=batch)
     rob, comparison = analyse(plan, work, session)
     final = write_worlds(rob, comparison, work, out, sources=sources, plots=plots,
                          workers=workers if executor == "process" else 1)

@@ -8,7 +8,8 @@ each finished chunk is written at once. The main process holds the design, a don
 bounded window of chunks in flight, never all results: memory stays flat as the number of runs
 grows.
 
-Each session is recorded in the manifest (executor, workers, chunk size, runs, failures, times)
+Each session is recorded in the manifest (executor, workers, chunk size, runs per pass of the
+batched engine, runs, failures, times)
 with its status: ``complete``, ``incomplete``, or ``interrupted`` (Ctrl-C or SIGTERM). A session
 found ``running`` by the next one died without saying so and is marked ``killed``. A lock on
 ``DIR/.lock`` keeps two sessions from writing one folder.
@@ -17,6 +18,7 @@ found ``running`` by the next one died without saying so and is marked ``killed`
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import sys
 import time
@@ -140,15 +142,22 @@ class SweepResult:
 
 
 def default_chunk_size(pending: int, workers: int) -> int:
-    """Runs per chunk: about 16 chunks per worker, between 1 and 200 runs."""
-    return int(max(1, min(200, math.ceil(pending / (max(workers, 1) * 16)))))
+    """Runs per chunk: about 4 chunks per worker, but at least a full pass of the batched
+    engine (:data:`sim.batch.BATCH_CAP` runs) while every worker still gets one, and at most
+    256 runs (a chunk's runs share the passes of the engine, which pays from a few dozen runs
+    on)."""
+    from ..batch import BATCH_CAP
+
+    w = max(workers, 1)
+    share = math.ceil(pending / w)
+    return int(max(1, min(256, max(math.ceil(pending / (w * 4)), min(BATCH_CAP, share)))))
 
 
 def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "process",
               workers: int | None = None, scheduler: str | None = None,
               scheduler_file: str | None = None, resume: bool = False,
               retry_failed: bool = False, chunk_size: int | None = None,
-              progress: Progress | None = None,
+              batch: int | None = None, progress: Progress | None = None,
               on_start: Callable[[int, int, int], None] | None = None) -> SweepResult:
     """Run (or resume) a sweep into ``out``.
 
@@ -163,6 +172,9 @@ def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "
         retry_failed: with ``resume``, run the failed runs again too (their rows are taken off
             disk first; a run that fails again is recorded again).
         chunk_size: runs per task and per Parquet file (default :func:`default_chunk_size`).
+        batch: runs per pass of the batched engine (:func:`sim.batch.run_batch`; default
+            ``None``: chosen by free memory, at most :data:`sim.batch.BATCH_CAP`). The results
+            are the same at any value; it is recorded in the session's manifest entry.
         progress: called after each chunk with (runs done, runs in all, runs failed).
         on_start: called once before running with (runs already done, runs in all, chunk size).
 
@@ -174,6 +186,9 @@ def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "
     workers = int(workers or os.cpu_count() or 1)
     check_executor_options(executor, scheduler=scheduler, scheduler_file=scheduler_file,
                            workers=workers, chunk_size=chunk_size)
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, numbers.Integral)
+                              or batch < 1):
+        raise SweepRefused(f"--batch must be a whole number of at least 1, got {batch!r}")
 
     if retry_failed and not resume:
         raise SweepRefused("retrying failed runs continues an existing sweep: give --resume "
@@ -187,8 +202,8 @@ def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "
     try:
         return _start_session(plan, out, executor=executor, workers=workers,
                               scheduler=scheduler, scheduler_file=scheduler_file,
-                              chunk_size=chunk_size, progress=progress, on_start=on_start,
-                              client=client, retry_failed=retry_failed)
+                              chunk_size=chunk_size, batch=batch, progress=progress,
+                              on_start=on_start, client=client, retry_failed=retry_failed)
     finally:
         if client is not None:
             client.close()
@@ -200,7 +215,7 @@ def _start_session(plan: SweepPlan, out: Path, *, executor: str, workers: int,
                    scheduler: str | None, scheduler_file: str | None, chunk_size: int | None,
                    progress: Progress | None,
                    on_start: Callable[[int, int, int], None] | None, client: Any,
-                   retry_failed: bool = False) -> SweepResult:
+                   retry_failed: bool = False, batch: int | None = None) -> SweepResult:
     if out.exists() or out.is_symlink():
         manifest = store.read_manifest(out)
         _check_same_sweep(manifest, plan, out)
@@ -217,8 +232,8 @@ def _start_session(plan: SweepPlan, out: Path, *, executor: str, workers: int,
         retried = store.drop_failed(out) if retry_failed else 0
         return _run_session(plan, out, values, manifest, executor=executor, workers=workers,
                             scheduler=scheduler, scheduler_file=scheduler_file,
-                            chunk_size=chunk_size, progress=progress, on_start=on_start,
-                            client=client, retried=retried)
+                            chunk_size=chunk_size, batch=batch, progress=progress,
+                            on_start=on_start, client=client, retried=retried)
 
 
 def _check_same_sweep(manifest: dict[str, Any], plan: SweepPlan, out: Path) -> None:
@@ -236,7 +251,8 @@ def _run_session(plan: SweepPlan, out: Path, values: np.ndarray, manifest: dict[
                  executor: str, workers: int, scheduler: str | None, scheduler_file: str | None,
                  chunk_size: int | None, progress: Progress | None,
                  on_start: Callable[[int, int, int], None] | None,
-                 client: Any = None, retried: int = 0) -> SweepResult:
+                 client: Any = None, retried: int = 0, batch: int | None = None
+                 ) -> SweepResult:
     t0 = time.perf_counter()
     done, failed, next_chunk, failures = store.scan_runs(out, plan.n_runs)
     pending = np.flatnonzero(~done)
@@ -244,6 +260,7 @@ def _run_session(plan: SweepPlan, out: Path, values: np.ndarray, manifest: dict[
     size = chunk_size or default_chunk_size(len(pending), workers if executor != "serial" else 1)
     session = {"started_utc": _now(), "executor": executor,
                "workers": workers if executor != "serial" else 1, "chunk_size": size,
+               "batch": int(batch) if batch is not None else "auto",
                "scheduler": scheduler or scheduler_file, "runs_at_start": n_done,
                "failed_runs_retried": retried, "status": "running"}
     for earlier in manifest.setdefault("sessions", []):
@@ -272,7 +289,8 @@ def _run_session(plan: SweepPlan, out: Path, values: np.ndarray, manifest: dict[
                             integer=integer, runs=runs,
                             keep_timeseries=plan.spec.keep_timeseries,
                             fail_runs=frozenset(testing.fail_runs) if testing else frozenset(),
-                            sleep=testing.sleep if testing else 0.0)
+                            sleep=testing.sleep if testing else 0.0,
+                            batch=int(batch) if batch is not None else None)
 
     tally = Tally(plan.n_runs, n_done, failed, failures, progress)
 

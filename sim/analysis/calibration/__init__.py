@@ -22,8 +22,9 @@ Runs go through :mod:`.sampler`'s ``ExecutorSampler``, a pyabc sampler on the sa
 sweeps (``serial``, ``process``, ``dask``). It gives job j of generation t the seed
 ``SeedSequence([seed, t, j])`` for everything drawn in that job (the proposal and the acceptance)
 and keeps results in job order up to the n-th accepted one, so the same ``--seed`` gives the same
-ensemble on any executor and any number of workers, and a calibration resumed with a larger
-budget gives the ensemble an uninterrupted one would have. A model run's own seed derives from
+ensemble on any executor, any number of workers and any ``--batch`` (the model runs of a group of
+jobs share passes of the batched engine), and a calibration resumed with a larger budget gives
+the ensemble an uninterrupted one would have. A model run's own seed derives from
 the root seed and its parameter values.
 
 The accepted ensemble (the last complete generation) is ``ensemble.parquet``: one row per

@@ -41,7 +41,7 @@ from ..patterns import (
 )
 from . import CalibrationError
 from .ensemble import world_param, write_ensemble
-from .sampler import EXECUTORS, Executor, make_sampler_class
+from .sampler import EXECUTORS, Executor, make_sampler_class, planned
 
 #: Threshold of generation 0 (rejection ABC): on average within two tolerances.
 FIRST_EPSILON = 4.0
@@ -79,7 +79,12 @@ def run_seed(root: int, values: dict[str, float]) -> int:
 
 class Simulator:
     """One model run of the scenario with some parameters set, reduced to pattern values
-    (a picklable callable for pyabc: it runs in worker processes)."""
+    (a picklable callable for pyabc: it runs in worker processes).
+
+    Inside a calibration job the sampler batches it (:func:`.sampler.planned`): the parameter
+    sets of a group of jobs run together in :meth:`run_many`, and each call returns its set's
+    result from them; called anywhere else, it runs its set alone. The numbers are the same
+    either way."""
 
     def __init__(self, scenario: Scenario, patterns: tuple[Pattern, ...], root_seed: int):
         self.steps = scenario.run.steps
@@ -89,12 +94,37 @@ class Simulator:
         self.metrics = {m for p in patterns for m in p.measure.metrics()}
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
-        from ...experiments.runner import replicate
-
         values = {k: float(v) for k, v in dict(pars).items()}
-        hist = replicate(self.steps, {**self.base, **values}, run_seed(self.root, values))
-        series = series_of([hist], self.metrics)
-        return {p.name: float(measure(p.measure, series)[0]) for p in self.patterns}
+        result = planned(self, values)
+        if result is None:
+            (result,) = self.run_many([values], batch=1)
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def run_many(self, sets: list[dict[str, float]], *, batch: int | None = None
+                 ) -> list[dict[str, float] | Exception]:
+        """The pattern values of each parameter set, or the exception its run raised, the
+        runs ``batch`` per pass of the batched engine (``None``: automatic); each run has the
+        seed :func:`run_seed` gives its set, whatever runs beside it."""
+        from ...batch import RunSpec, run_batch
+        from ...experiments.runner import RunFailed
+
+        specs = [RunSpec(seed=run_seed(self.root, v), steps=self.steps,
+                         params={**self.base, **v}) for v in sets]
+        out: list[dict[str, float] | Exception] = []
+        for spec, outcome in zip(specs, run_batch(specs, batch=batch), strict=True):
+            if outcome.history is None:
+                out.append(RunFailed(f"the replication with seed {spec.seed} failed: "
+                                     f"{outcome.error}"))
+                continue
+            try:
+                series = series_of([outcome.history], self.metrics)
+                out.append({p.name: float(measure(p.measure, series)[0])
+                            for p in self.patterns})
+            except Exception as e:  # noqa: BLE001 - this set's outcome, as its call raises it
+                out.append(e)
+        return out
 
 
 class PatternDistance:
@@ -179,12 +209,13 @@ def calibrate(scenario: Scenario, out: str | os.PathLike[str], *, budget: int,
               fitted: tuple[Fitted, ...] = FITTED, patterns: tuple[Pattern, ...] | None = None,
               executor: str = "process", workers: int = 1, scheduler: str | None = None,
               resume: bool = False, plots: bool = True, source: Path | None = None,
-              progress: Progress | None = None) -> CalibrationResult:
+              progress: Progress | None = None, batch: int | None = None) -> CalibrationResult:
     """Run ABC (rejection, then SMC) within ``budget`` runs and write the accepted ensemble.
 
     ``out`` must not exist unless ``resume`` is set, in which case it must hold an unfinished or
     finished calibration of the same specification; ``--resume`` continues from its last
-    complete generation.
+    complete generation. ``batch``: model runs per pass of the batched engine (``None``: chosen
+    by free memory); the results are the same at any value (see :mod:`.sampler`).
     """
     import pyabc
 
@@ -192,6 +223,8 @@ def calibrate(scenario: Scenario, out: str | os.PathLike[str], *, budget: int,
     seed = scenario.run.seed if seed is None else seed
     if budget < 2:
         raise CalibrationError(f"--budget {budget}: at least 2 runs")
+    if batch is not None and (isinstance(batch, bool) or int(batch) != batch or batch < 1):
+        raise CalibrationError(f"--batch {batch}: at least 1 run per pass")
     population = population or default_population(budget)
     if not 2 <= population <= budget:
         raise CalibrationError(f"--population {population}: between 2 and the budget ({budget})")
@@ -237,7 +270,7 @@ def calibrate(scenario: Scenario, out: str | os.PathLike[str], *, budget: int,
                 progress(min(done[0], budget), budget, f"generation {gen[0]}")
 
         gen = [0]
-        sampler = sampler_cls(client, slots, seed, tick)
+        sampler = sampler_cls(client, slots, seed, tick, batch)
         abc = pyabc.ABCSMC(Simulator(scenario, patterns, seed), prior,
                            PatternDistance(patterns), population_size=population,
                            sampler=sampler,
@@ -279,7 +312,7 @@ def calibrate(scenario: Scenario, out: str | os.PathLike[str], *, budget: int,
                                f"(results so far in {out})")
     return _finish(out, scenario, history, priors, patterns, fitted, spec, budget=budget,
                    executor=executor, workers=workers, wall=wall, stopped=stopped, plots=plots,
-                   source=source)
+                   source=source, batch=batch)
 
 
 def _threshold(pyabc: Any) -> Any:
@@ -326,7 +359,7 @@ def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> list[f
 def _finish(out: Path, scenario: Scenario, history: Any, priors: dict[str, tuple[float, float]],
             patterns: tuple[Pattern, ...], fitted: tuple[Fitted, ...], spec: dict[str, Any], *,
             budget: int, executor: str, workers: int, wall: float, stopped: str, plots: bool,
-            source: Path | None) -> CalibrationResult:
+            source: Path | None, batch: int | None = None) -> CalibrationResult:
     import pandas as pd
 
     from ...results.provenance import git_commit
@@ -394,6 +427,7 @@ def _finish(out: Path, scenario: Scenario, history: Any, priors: dict[str, tuple
         "never_used_to_fit": held_out,
         "executor": executor,
         "workers": workers,
+        "batch": int(batch) if batch is not None else "auto",
         "versions": versions("matplotlib", "pyabc", "pandas", "pyarrow"),
         "git_commit": git_commit(),
         "wall_time_s": round(wall, 2),

@@ -1,4 +1,5 @@
-"""pyabc's sampler on the sweep executors: the calibration's runs, deterministic everywhere.
+"""pyabc's sampler on the sweep executors: the calibration's runs, batched and deterministic
+everywhere.
 
 pyabc's documented extension point is a :class:`pyabc.sampler.Sampler` subclass; ours,
 ``ExecutorSampler`` (made by :func:`make_sampler_class`, so pyabc is imported only when a
@@ -7,11 +8,24 @@ calibration runs), submits jobs to a ``concurrent.futures`` executor or a Dask c
 ``SeedSequence([seed, t, j])`` for everything drawn in it (the proposal and the acceptance), and
 results are kept in job order up to the n-th accepted one, so the same seed gives the same
 ensemble on any executor and any number of workers, and it stops at the run budget.
+
+The jobs go out in groups of consecutive job ids, and the model runs of a group share passes of
+the batched engine (:func:`sim.batch.run_batch`, ``batch`` runs per pass). pyabc's
+simulate-one function draws the proposal, runs the model and decides the acceptance in one call,
+so :func:`_job` calls it twice per job, with the job's seed set before each call: the first
+call stops at the model (a batching model, :class:`.fit.Simulator`, raises :class:`Proposed`
+with its parameter set), the group's parameter sets then run together, and the second call
+draws the same proposal again and gets the model's result from them (:func:`planned`). Every
+job thus has exactly the proposal, model run and acceptance it would have alone. A generation
+counts the jobs up to its n-th accepted one (``nr_evaluations_``): jobs after it that ran in
+the same pass or on another worker are not counted, so the runs counted, and with them where
+the budget stops a calibration, do not depend on the batch size, the executor or the workers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -22,17 +36,87 @@ import numpy as np
 EXECUTORS = ("process", "serial", "dask")
 
 
-def _job(payload: bytes, seed: int, batch: int) -> list[Any]:
-    """Run ``batch`` simulations of pyabc's simulate-one function with a fixed seed (a worker
-    function: module level, so it pickles)."""
+class Proposed(BaseException):
+    """Raised by a batching model in the first pass of a job (:func:`_job`): the model and the
+    parameter set it was asked to run. A ``BaseException``, so that nothing between pyabc's
+    simulate-one function and the model can take it for a failure."""
+
+    def __init__(self, model: Any, values: dict[str, float]):
+        super().__init__("first pass of a batched calibration job")
+        self.model, self.values = model, values
+
+
+#: The stage of the job running in this thread: None outside a job, "propose" in its first
+#: pass, else the results of its parameter sets by :func:`value_key` (second pass).
+_STAGE = threading.local()
+
+
+def value_key(values: dict[str, float]) -> tuple[tuple[str, str], ...]:
+    """A parameter set as a key: names with the exact values."""
+    return tuple(sorted((k, float(v).hex()) for k, v in values.items()))
+
+
+def planned(model: Any, values: dict[str, float]) -> Any:
+    """What a batching model returns for a parameter set: inside the first pass of a job it
+    raises :class:`Proposed`; in the second, it is the set's result (a value, or the exception
+    the run raised) from the group's batched runs; outside a job, or for a set the first pass
+    did not see, None (the model runs it itself)."""
+    stage = getattr(_STAGE, "stage", None)
+    if stage is None:
+        return None
+    if stage == "propose":
+        raise Proposed(model, values)
+    return stage.get(value_key(values))
+
+
+def _seeded(simulate_one: Callable[[], Any], seed: int) -> Any:
     import random
 
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    return simulate_one()
+
+
+def _job(payload: bytes, seeds: list[int], batch: int | None) -> list[Any]:
+    """Run one particle of pyabc's simulate-one function per seed, their model runs together
+    in passes of ``batch`` runs of the batched engine (``None``: automatic), and return, per
+    seed, the particle or the exception that stopped it (a worker function: module level, so
+    it pickles)."""
     import cloudpickle
 
     simulate_one = _unpickled(payload, cloudpickle)
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    return [simulate_one() for _ in range(batch)]
+    out: list[Any] = [None] * len(seeds)
+    proposed: dict[int, Proposed] = {}
+    _STAGE.stage = "propose"
+    try:
+        for i, seed in enumerate(seeds):
+            try:
+                out[i] = _seeded(simulate_one, seed)  # a model that does not batch: done
+            except Proposed as p:
+                proposed[i] = p
+            except Exception as e:  # noqa: BLE001 - handed back as this job's outcome
+                out[i] = e
+    finally:
+        _STAGE.stage = None
+    if not proposed:
+        return out
+    results: dict[Any, Any] = {}
+    by_model: dict[int, tuple[Any, dict[Any, dict[str, float]]]] = {}
+    for p in proposed.values():
+        by_model.setdefault(id(p.model), (p.model, {}))[1][value_key(p.values)] = p.values
+    for model, sets in by_model.values():
+        results.update(zip(sets, model.run_many(list(sets.values()), batch=batch),
+                           strict=True))
+    _STAGE.stage = results
+    try:
+        for i in proposed:
+            try:
+                out[i] = _seeded(simulate_one, seeds[i])
+            except Exception as e:  # noqa: BLE001 - handed back as this job's outcome
+                out[i] = e
+    finally:
+        _STAGE.stage = None
+    return out
 
 
 _CACHE: dict[bytes, Any] = {}
@@ -65,17 +149,33 @@ def make_sampler_class() -> type:
     from pyabc.sampler import Sampler
 
     class ExecutorSampler(Sampler):
-        """A pyabc sampler that submits jobs to a ``concurrent.futures`` executor or a Dask
-        client, stops at a budget, reports progress, and is deterministic (see the module
-        docstring)."""
+        """A pyabc sampler that submits groups of jobs to a ``concurrent.futures`` executor or
+        a Dask client, their model runs ``batch`` per pass of the batched engine (``None``:
+        chosen by free memory), stops at a budget, reports progress, and is deterministic (see
+        the module docstring)."""
 
         def __init__(self, client: Any, slots: int, root_seed: int,
-                     progress: Callable[[int], None] | None = None):
+                     progress: Callable[[int], None] | None = None,
+                     batch: int | None = None):
+            from ...batch import BATCH_CAP, auto_batch
+
             super().__init__()
             self.client, self.slots, self.root = client, max(1, slots), root_seed
             self.progress = progress
+            self.batch = batch
+            #: Most jobs in one group: one pass of the batched engine.
+            self.group_cap = int(batch) if batch else auto_batch(BATCH_CAP)
             self.budget_left: float = np.inf
             self.runs_done = 0
+
+        def group_size(self, needed: int, done: int, accepted: int, left: float) -> int:
+            """Jobs in the next group: about the jobs still expected to be needed (``needed``
+            acceptances at the rate so far), shared over the slots, at most a pass of the
+            engine and the jobs left in the budget. It changes the work done, never the
+            results."""
+            expected = -(-needed * (done + 1) // (accepted + 1))
+            share = -(-expected // self.slots)
+            return int(max(1, min(self.group_cap, share, left)))
 
         def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
                                     all_accepted=False, ana_vars=None):
@@ -84,38 +184,47 @@ def make_sampler_class() -> type:
             payload = cloudpickle.dumps(simulate_one)
             limit = min(max_eval, self.budget_left)
             results: dict[int, Any] = {}
-            running: dict[Any, int] = {}
+            errors: dict[int, BaseException] = {}
+            running: dict[Any, list[int]] = {}
             next_id, accepted_ids = 0, []
             try:
                 while True:
                     while (len(running) < self.slots and len(accepted_ids) < n
                            and next_id < limit):
-                        seed = int(np.random.SeedSequence(
-                            [self.root, t + 1, next_id]).generate_state(1)[0])
-                        running[self.client.submit(_job, payload, seed, 1)] = next_id
-                        next_id += 1
+                        size = self.group_size(n - len(accepted_ids), len(results),
+                                               len(accepted_ids), limit - next_id)
+                        ids = list(range(next_id, next_id + size))
+                        seeds = [int(np.random.SeedSequence(
+                            [self.root, t + 1, j]).generate_state(1)[0]) for j in ids]
+                        running[self.client.submit(_job, payload, seeds, self.batch)] = ids
+                        next_id += size
                     if not running:
                         break
                     done = _wait_any(list(running))
                     for fut in done:
-                        j = running.pop(fut)
-                        particle = fut.result()[0]
-                        results[j] = particle
-                        self.runs_done += 1
+                        ids = running.pop(fut)
+                        for j, outcome in zip(ids, fut.result(), strict=True):
+                            self.runs_done += 1
+                            if isinstance(outcome, BaseException):
+                                errors[j] = outcome
+                                continue
+                            results[j] = outcome
+                            if outcome.accepted:
+                                accepted_ids.append(j)
                         if self.progress:
-                            self.progress(1)
-                        if particle.accepted:
-                            accepted_ids.append(j)
+                            self.progress(len(ids))
+                    _raise_counted_error(errors, accepted_ids, running, n)
                     if len(accepted_ids) >= n:
                         last = sorted(accepted_ids)[n - 1]
-                        for fut, j in list(running.items()):
-                            if j > last and fut.cancel():
+                        for fut, ids in list(running.items()):
+                            if ids[0] > last and fut.cancel():
                                 running.pop(fut)
-                        if all(j > last for j in running.values()):
+                        if all(ids[0] > last for ids in running.values()):
                             break
             finally:
                 for fut in running:
                     fut.cancel()
+            _raise_counted_error(errors, accepted_ids, {}, n)
             sample = self._create_empty_sample()
             accepted = sorted(accepted_ids)
             last = accepted[n - 1] if len(accepted) >= n else max(results, default=-1)
@@ -123,12 +232,27 @@ def make_sampler_class() -> type:
                 if j > last:
                     break
                 sample.append(results[j])
-            self.nr_evaluations_ = len(results) + len(running)
+            # the jobs one at a time would have run: up to the n-th accepted one, else all
+            self.nr_evaluations_ = last + 1 if len(accepted) >= n else len(results)
             if sample.n_accepted < n:
                 sample.ok = False
             return sample
 
     return ExecutorSampler
+
+
+def _raise_counted_error(errors: dict[int, BaseException], accepted: list[int],
+                         running: dict[Any, list[int]], n: int) -> None:
+    """Raise the error of the first failed job that the jobs run one at a time would have
+    reached (fewer than ``n`` acceptances before it), once every job before it has finished;
+    a failed job after the n-th acceptance is never counted and its error is dropped."""
+    if not errors:
+        return
+    first = min(errors)
+    if any(ids[0] < first for ids in running.values()):
+        return  # an earlier job may still bring the n-th acceptance
+    if sum(j < first for j in accepted) < n:
+        raise errors[first]
 
 
 def _wait_any(futures: list[Any]) -> list[Any]:

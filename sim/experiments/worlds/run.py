@@ -55,12 +55,14 @@ def work_dir(out: Path) -> Path:
 def run_worlds(plan: WorldsPlan, work: str | os.PathLike[str], *, executor: str = "serial",
                workers: int = 1, scheduler: str | None = None,
                scheduler_file: str | None = None, progress: Progress | None = None,
-               on_start: Callable[[int, int], None] | None = None) -> WorldsRun:
+               on_start: Callable[[int, int], None] | None = None,
+               batch: int | None = None) -> WorldsRun:
     """Run every world's paired replications into ``work`` (``runs/`` Parquet chunks), skipping
-    chunks already there from an earlier session of the same experiment."""
+    chunks already there from an earlier session of the same experiment; ``batch`` runs per pass
+    of the batched engine (``None``: automatic; the numbers are the same at any value)."""
     import time
 
-    from ...sweeps.executors import ChunkTask, Tally, execute
+    from ...sweeps.executors import ChunkTask, Tally, execute, group_size
 
     work = Path(work)
     sha = plan.sha256()
@@ -101,7 +103,7 @@ def run_worlds(plan: WorldsPlan, work: str | os.PathLike[str], *, executor: str 
                              for r in range(plan.replications))
                 yield ChunkTask(chunk=chunk, steps=plan.steps, base=params[side],
                                 keys=() if own else keys, integer=() if own else integer,
-                                runs=runs, keep_timeseries=own)
+                                runs=runs, keep_timeseries=own, batch=batch)
 
     tally = Tally(plan.n_runs, n_done, failed, failures, progress)
 
@@ -113,8 +115,10 @@ def run_worlds(plan: WorldsPlan, work: str | os.PathLike[str], *, executor: str 
         tally.add(res)
 
     t0 = time.perf_counter()
+    # a world's replications are a small chunk: gather a few worlds per pass of the engine
+    group = group_size(plan.n_runs - n_done, workers if executor != "serial" else 1, None)
     execute(tasks(), on_result, executor=executor, workers=workers, scheduler=scheduler,
-            scheduler_file=scheduler_file)
+            scheduler_file=scheduler_file, group_runs=group)
     return WorldsRun(work=work, runs=plan.n_runs, done=tally.done, failed=tally.failed,
                      ran=tally.ran, seconds=time.perf_counter() - t0,
                      failures=sorted(tally.failures)[:5])
