@@ -21,6 +21,9 @@ TARGETS = {
     "replication_s": 0.1, "run10_s": 3.0,  # (c)
     "startup_s": 0.3,  # (d)
     "efficiency": 0.9, "memory_ratio": 1.2,  # (e)
+    # (f) the batched engine (issue 15)
+    "batch_ratio": 10.0, "batch_ratio_aim": 20.0, "verdict_s": 30.0, "batch_memory": 2.0,
+    "batch_efficiency": 0.9, "writer_rate": 5_000.0, "large_ratio": 1.0,
 }
 
 
@@ -173,15 +176,70 @@ def rows_from(res: dict[str, Any]) -> list[Row]:
         rows.append(Row("e", f"memory ratio, {s['runs']:,} runs / {sw['w2']['runs']:,} runs "
                         f"({what})", f"**{sw['memory_ratio']:.2f}**",
                         f"<= {t['memory_ratio']:g}", sw["memory_ratio"] <= t["memory_ratio"]))
+    rows += _batched_rows(res.get("batched", {}))
     for part, text in res.get("failures", {}).items():
         rows.append(Row(part, f"part {part} FAILED", text, "", False))
     return rows
 
 
+def _batched_rows(b: dict[str, Any]) -> list[Row]:
+    """Part (f): the batched engine's ratios, each measured side by side in one run."""
+    t = TARGETS
+    rows: list[Row] = []
+    if "sweep_ratio" in b:
+        r = b["sweep_ratio"]
+        rows.append(Row(
+            "f", f"sweep runs/s, 1 worker, {r['auto']['runs']} runs x {r['auto']['steps']} "
+            f"quarters: default batch / `--batch 1` (best of {len(r['auto']['rates'])} each)",
+            f"{r['auto']['rate']:.1f} / {r['batch1']['rate']:.1f} (**{r['ratio']:.1f}x**)",
+            f">= {t['batch_ratio']:g}x (aim {t['batch_ratio_aim']:g}x)",
+            r["ratio"] >= t["batch_ratio"], "see docs/performance.md: the per-element floor"))
+    if "verdict" in b:
+        v = b["verdict"]
+        rows.append(Row(
+            "f", f"robust verdict, `compare --worlds {v['worlds']} --replications "
+            f"{v['replications']}` ({v['runs']:,} runs x 40 quarters), {v['workers']} workers",
+            f"**{secs(v['wall_s'])}** (CPU of all processes {secs(v['cpu_s'])})",
+            f"<= {t['verdict_s']:g} s", v["wall_s"] <= t["verdict_s"]))
+    if "memory" in b:
+        m = b["memory"]
+        rows.append(Row(
+            "f", f"peak memory of the process tree, 1,000-run sweep / one batch "
+            f"({m['one_batch']['runs']} runs), 2 workers",
+            f"{mb(m['big']['tree_peak_mb'])} / {mb(m['one_batch']['tree_peak_mb'])} "
+            f"(**{m['ratio']:.2f}**)", f"<= {t['batch_memory']:g}",
+            m["ratio"] <= t["batch_memory"]))
+    if "efficiency" in b:
+        e = b["efficiency"]
+        rows.append(Row(
+            "f", f"sweep parallel efficiency, default batch, {e['w1']['runs']} runs x "
+            f"{e['w1']['steps']} quarters: rate(2) / (2 x rate(1))",
+            f"{e['w2']['rate']:.1f} / 2 x {e['w1']['rate']:.1f} (**{e['efficiency']:.2f}**)",
+            f">= {t['batch_efficiency']:g}", e["efficiency"] >= t["batch_efficiency"]))
+    if "writer" in b:
+        for key, what in (("sweep", "sweep chunks"), ("worlds", "worlds chunks")):
+            w = b["writer"][key]
+            rows.append(Row(
+                "f", f"the writing process alone: {w['runs']:,} runs in {what} of "
+                f"{w['chunk_size']} runs (CPU)", f"**{rate(w['rate'])} runs/s**",
+                f">= {rate(t['writer_rate'])} runs/s", w["rate"] >= t["writer_rate"]))
+    if "large" in b:
+        g = b["large"]
+        rows.append(Row(
+            "f", f"one step at {g['agents']:,} agents: this checkout / {g['ref']} (median "
+            "of fresh processes in turn)",
+            f"{secs(g['now_s'])} / {secs(g['then_s'])} (**{g['ratio']:.2f}**)",
+            f"<= {t['large_ratio']:g} (no worse)", g["ratio"] <= t["large_ratio"] * 1.05,
+            "within 5%: the noise of repeated measurements" if 1.0 < g["ratio"] <= 1.05
+            else ""))
+    return rows
+
+
 def kind(meta: dict[str, Any]) -> str:
-    if meta["parts"] != "abcde":
+    if meta["parts"] != "abcdef":
         return f"partial run: parts {meta['parts']}" + (", quick" if meta["quick"] else "")
-    return "quick run: no 100k agents, no 2,000-run sweep" if meta["quick"] else "full run"
+    return ("quick run: no 100k agents, no 2,000-run sweep, no robust verdict" if meta["quick"]
+            else "full run")
 
 
 def markdown(res: dict[str, Any], rows: list[Row]) -> str:
@@ -214,8 +272,8 @@ def markdown(res: dict[str, Any], rows: list[Row]) -> str:
         lines.append(f"| {r.part} | {r.measure} | {r.result} | {r.target} | {r.status()} |")
     n_t = sum(r.met is not None for r in rows)
     n_met = sum(bool(r.met) for r in rows)
-    lines += ["", f"{n_met} of {n_t} targets met. Targets: issue 6 section 2 "
-              "(bench/report.py TARGETS); see docs/performance.md."]
+    lines += ["", f"{n_met} of {n_t} targets met. Targets: issue 6 section 2 and "
+              "issue 15 (bench/report.py TARGETS); see docs/performance.md."]
     return "\n".join(lines) + "\n"
 
 

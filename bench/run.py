@@ -11,10 +11,15 @@ d. the start-up of ``triplewin --help`` and ``triplewin validate``, and whether 
    matplotlib is imported on those paths;
 e. sweep throughput with 1 and 2 workers, parallel efficiency, and the peak memory of a 2,000-run
    sweep against a 200-run one;
+f. the batched engine (bench/batched.py): sweep runs/s with the default batch against
+   ``--batch 1``, the robust verdict of 4,000 runs, memory of a 1,000-run sweep against one
+   batch, parallel efficiency, the writing process's rate, one step at 100k agents against the
+   commit before the engine;
 
-each beside its target (issue 6 section 2). The table also goes to bench/results.md and every
+each beside its target (issue 6 section 2, issue 15). The table also goes to bench/results.md and every
 measurement to bench/results.json (both overwritten). Progress goes to stderr, the table to stdout.
-``--quick`` skips the 100k-agent size and the 2,000-run sweep. Timings are never asserted.
+``--quick`` skips the 100k-agent size, the 2,000-run sweep, the robust verdict and the
+100k-agent comparison. Timings are never asserted.
 """
 
 from __future__ import annotations
@@ -29,10 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # import bench.* as a package (and never shadow the stdlib with bench/)
 
-from bench import report, scaling, sweeps, wall  # noqa: E402
+from bench import batched, report, scaling, sweeps, wall  # noqa: E402
 from bench.measure import loadavg  # noqa: E402
 
-PARTS = "abcde"
+PARTS = "abcdef"
 
 
 def log(msg: str) -> None:
@@ -127,6 +132,18 @@ def main(argv: list[str] | None = None) -> int:
             sw["memory_ratio"] = sw["big"][mem] / sw["w2"][mem]
             sw["memory_ratio_largest_process"] = sw["big"]["max_rss_mb"] / sw["w2"]["max_rss_mb"]
 
+    def part_f() -> None:
+        b: dict = {}
+        res["batched"] = b
+        b["sweep_ratio"] = batched.sweep_ratio(runs=128, tries=1 if args.quick else 2, log=log)
+        b["efficiency"] = batched.efficiency(runs=256 if args.quick else 384,
+                                             tries=1 if args.quick else 2, log=log)
+        b["writer"] = batched.writer(log=log)
+        if not args.quick:
+            b["memory"] = batched.memory(log=log)
+            b["verdict"] = batched.verdict(log=log)
+            b["large"] = batched.large(log=log)
+
     # Python normally caches compiled modules on first import; where PYTHONDONTWRITEBYTECODE is
     # set (as on some CI machines) every command would compile sim/ again. Compile it once, as a
     # user's first run would.
@@ -140,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         attempt("c", part_c)
     if "e" in parts:
         attempt("e", part_e)
+    if "f" in parts:
+        attempt("f", part_f)
     res["failures"] = failures
 
     res["meta"]["loadavg_after"] = loadavg()

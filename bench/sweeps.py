@@ -34,14 +34,18 @@ levers:
 """
 
 
-def sweep(runs: int, workers: int, executor: str = "process") -> dict[str, Any]:
-    """Run one sweep of ``runs`` runs in a subprocess; time and memory."""
+def sweep(runs: int, workers: int, executor: str = "process", *, steps: int = STEPS,
+          batch: int | None = None) -> dict[str, Any]:
+    """Run one sweep of ``runs`` runs of ``steps`` quarters in a subprocess (``--batch`` when
+    given); time and memory."""
     with tempfile.TemporaryDirectory(prefix="triplewin-bench-sweep-") as tmp:
         f = Path(tmp) / f"bench-{runs}.yaml"
-        f.write_text(SWEEP.format(runs=runs, steps=STEPS,
+        f.write_text(SWEEP.format(runs=runs, steps=steps,
                                   base=(ROOT / "scenarios" / "baseline.yaml").as_posix()))
         cmd = [*triplewin_cmd(), "sweep", str(f), "--out", str(Path(tmp) / "out"),
                "--executor", executor, "--workers", str(workers), "--quiet"]
+        if batch is not None:
+            cmd += ["--batch", str(batch)]
         p = run(cmd, poll_memory=True).check(" ".join(cmd))
     m = re.search(r"([\d,]+) runs in ([\d.]+) s \(([\d.]+) runs/s", p.stdout)
     if m is None:
@@ -49,7 +53,8 @@ def sweep(runs: int, workers: int, executor: str = "process") -> dict[str, Any]:
     ran, seconds = int(m.group(1).replace(",", "")), float(m.group(2))
     if ran != runs:
         raise RuntimeError(f"sweep ran {ran} runs, expected {runs}")
-    return {"runs": runs, "steps": STEPS, "workers": workers, "executor": executor,
+    return {"runs": runs, "steps": steps, "workers": workers, "executor": executor,
+            "batch": batch or "auto",
             "sweep_s": seconds, "rate": runs / seconds, "wall_s": p.wall,
             "wall_rate": runs / p.wall, "tree_peak_mb": p.tree_peak_mb,
             "max_rss_mb": p.max_rss_mb, "cpu_s": p.cpu_s, "memory_samples": p.samples}

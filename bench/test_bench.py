@@ -143,3 +143,30 @@ def test_versus_runs_both_sides_and_reports_their_ratio(capsys: pytest.CaptureFi
     assert "this checkout" in out and "HEAD" in out
     ratio = float(out.split("ratio")[1].split()[0])
     assert math.isfinite(ratio) and ratio > 0
+
+
+def _fake_batched() -> dict:
+    sweep = {"runs": 128, "steps": 40, "workers": 1, "rate": 40.0, "rates": [40.0],
+             "tree_peak_mb": 200.0, "max_rss_mb": 150.0}
+    return {
+        "sweep_ratio": {"batch1": {**sweep, "rate": 10.0, "rates": [10.0]}, "auto": sweep,
+                        "ratio": 4.0},
+        "efficiency": {"w1": sweep, "w2": {**sweep, "workers": 2, "rate": 76.0},
+                       "efficiency": 0.95},
+        "writer": {"sweep": {"runs": 20_000, "chunk_size": 256, "cpu_s": 0.5, "rate": 40_000.0},
+                   "worlds": {"runs": 4_000, "chunk_size": 10, "cpu_s": 1.0, "rate": 4_000.0}},
+        "memory": {"one_batch": {**sweep, "tree_peak_mb": 300.0},
+                   "big": {**sweep, "tree_peak_mb": 420.0}, "ratio": 1.4},
+        "verdict": {"worlds": 200, "replications": 10, "workers": 2, "runs": 4_020,
+                    "wall_s": 45.0, "cpu_s": 88.0, "tree_peak_mb": 500.0},
+        "large": {"ref": "abc", "agents": 101_010, "now_s": 0.5, "then_s": 0.49,
+                  "ratio": 1.02},
+    }
+
+
+def test_the_batched_engine_rows_are_judged() -> None:
+    res = {**_fake_results(ratio=1.5), "batched": _fake_batched()}
+    rows = [r for r in report.rows_from(res) if r.part == "f"]
+    assert len(rows) == 7
+    assert [r.met for r in rows] == [False, False, True, True, True, False, True]
+    assert "1.02" in rows[-1].result and rows[-1].note  # within noise of "no worse"
