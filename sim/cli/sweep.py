@@ -62,8 +62,8 @@ def sweep(
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="With --resume: run the failed runs again too.")] = False,
     chunk_size: Annotated[int | None, typer.Option(
-        help="Runs per task and per Parquet file (default: about 4 chunks per worker, at least "
-        "64 runs while every worker gets one).")] = None,
+        help="Runs per task and per Parquet file (default: about 64, one pass of the batched "
+        "engine, in equal chunks shared evenly by the workers).")] = None,
     batch: BatchOption = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Check the sweep file and show the plan; run nothing.")] = False,

@@ -142,15 +142,14 @@ class SweepResult:
 
 
 def default_chunk_size(pending: int, workers: int) -> int:
-    """Runs per chunk: about 4 chunks per worker, but at least a full pass of the batched
-    engine (:data:`sim.batch.BATCH_CAP` runs) while every worker still gets one, and at most
-    256 runs (a chunk's runs share the passes of the engine, which pays from a few dozen runs
-    on)."""
+    """Runs per chunk: about one pass of the batched engine (:data:`sim.batch.BATCH_CAP` runs),
+    in chunks of equal size whose number is a multiple of the workers, so that every worker has
+    the same work to the end (200 runs on 2 workers: 4 chunks of 50)."""
     from ..batch import BATCH_CAP
 
     w = max(workers, 1)
-    share = math.ceil(pending / w)
-    return int(max(1, min(256, max(math.ceil(pending / (w * 4)), min(BATCH_CAP, share)))))
+    chunks = w * max(1, math.ceil(pending / (w * BATCH_CAP)))
+    return int(max(1, math.ceil(pending / chunks)))
 
 
 def run_sweep(plan: SweepPlan, out: str | os.PathLike[str], *, executor: str = "process",
