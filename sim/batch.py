@@ -413,14 +413,19 @@ def batches(specs: Sequence[RunSpec], size: int) -> Iterator[list[int]]:
 def run_batch(specs: Sequence[RunSpec], *, batch: int | None = None,
               check: Callable[[Batch], None] | None = None,
               progress: Callable[[int], None] | None = None) -> list[Outcome]:
-    """Run every spec, ``batch`` runs per pass (:func:`auto_batch` when not given), and return
-    their outcomes in order.
+    """Run every spec, ``batch`` runs per pass, and return their outcomes in order. Without
+    ``batch``, the runs are shared evenly among as few passes as :func:`auto_batch` allows (70
+    runs: two passes of 35).
 
     A batch that raises is run again run by run (a run's results do not depend on the batch),
     so only the runs that fail on their own are lost, each with its error text. ``check`` is
     called on every batch after each quarter (for example the accounting invariants);
     ``progress`` after each batch with the number of runs it finished."""
-    size = auto_batch(len(specs)) if batch is None else max(int(batch), 1)
+    if batch is None:  # as many passes as the automatic size needs, shared out evenly
+        cap = auto_batch(len(specs))
+        size = -(-len(specs) // -(-len(specs) // cap)) if specs else 1
+    else:
+        size = max(int(batch), 1)
     out: list[Outcome | None] = [None] * len(specs)
     for idx in batches(specs, size):
         try:
