@@ -183,7 +183,7 @@ class Batch:
         number when every run has the same value (the usual case; the same results as the
         gathered array, cheaper), else ``values[index]``."""
         if self.R == 1 or not (values != values[0]).any():
-            return values[0].item()
+            return values.item(0)
         return values[index]
 
     def by_run(self, values: np.ndarray, run: np.ndarray) -> np.ndarray:

@@ -252,9 +252,7 @@ def reporter(name: str) -> Callable[[TripleWinModel], float]:
 
 def _ratio(n: np.ndarray, d: np.ndarray, floor: float = 0.0) -> np.ndarray:
     """``n / d`` per run where ``d > floor``, else 0."""
-    n, d = np.asarray(n, float), np.asarray(d, float)
-    shape = np.broadcast_shapes(n.shape, d.shape)
-    return np.divide(n, d, out=np.zeros(shape), where=d > floor)
+    return np.divide(n, d, out=np.zeros(np.shape(d) or np.shape(n)), where=d > floor)
 
 
 def _trailing(y: dict[str, np.ndarray], num: str, den: str) -> np.ndarray:

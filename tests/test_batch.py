@@ -183,3 +183,28 @@ def test_tenders_of_several_runs_are_each_runs_own() -> None:
         for name in ("sector", "value", "min_tech", "price_weight", "developed",
                      "trilateral_open", "u_payment", "u_problem", "u_partner", "u_willing"):
             assert np.array_equal(getattr(t, name)[mine], getattr(one, name)), name
+
+
+def test_a_failing_run_in_a_sweep_chunk_is_recorded_alone(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """The sweep executors' path (run_chunks): a run that raises inside a pass gets its error
+    text in the chunk's result; every other run of the chunk has its own final metrics."""
+    from sim.sweeps.executors import ChunkTask, run_chunks
+
+    runs = tuple((i, 50 + i, (0.1 * i,)) for i in range(7))
+    task = ChunkTask(chunk=0, steps=6, base={}, keys=("joint_bidding",), integer=(False,),
+                     runs=runs, batch=7)
+    (clean,) = run_chunks([task])
+    assert clean.errors == [""] * 7
+
+    def explode(m: Batch, q: object) -> None:
+        if 53 in m.seeds and m.step_index == 2:
+            raise ZeroDivisionError("run 3 divides by zero in quarter 2")
+
+    monkeypatch.setattr(schedule, "PHASES", (*schedule.PHASES, ("explode", explode)))
+    (res,) = run_chunks([task])
+    assert res.errors[3].startswith("ZeroDivisionError: run 3 divides by zero in quarter 2")
+    assert np.isnan(res.finals[3]).all()
+    others = [i for i in range(7) if i != 3]
+    assert [res.errors[i] for i in others] == [""] * 6
+    assert np.array_equal(res.finals[others], clean.finals[others])
