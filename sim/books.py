@@ -14,6 +14,7 @@ flow) raises ``AttributeError`` instead of silently creating or reading a zero.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
@@ -179,12 +180,13 @@ class Window:
 
     def __init__(self, quarters: int = 4) -> None:
         self._quarters: deque[Flows] = deque(maxlen=quarters)
-        self._values: deque[tuple[float, ...]] = deque(maxlen=quarters)  # same, as tuples
+        # the same, as one array each (flows x runs of a batch, or flows for plain numbers)
+        self._values: deque[np.ndarray] = deque(maxlen=quarters)
 
     def append(self, flows: Flows) -> None:
         """Add a quarter's flows, which are final by then (its values are read once, here)."""
         self._quarters.append(flows)
-        self._values.append(_ALL_FLOWS(flows))
+        self._values.append(np.array(_ALL_FLOWS(flows), dtype=float))
 
     def total(self, name: str) -> float:
         """Sum of one flow over the trailing year (``AttributeError`` for an unknown flow, even
@@ -198,7 +200,10 @@ class Window:
         summed in the same order, in one pass over the quarters."""
         if not self._quarters:
             return dict.fromkeys(FLOW_FIELDS, 0)
-        return dict(zip(FLOW_FIELDS, map(sum, zip(*self._values))))
+        total = 0 + self._values[0]  # as sum() adds: 0, then the quarters in order
+        for v in itertools.islice(self._values, 1, None):
+            total = total + v
+        return dict(zip(FLOW_FIELDS, total))
 
     def __iter__(self) -> Iterator[Flows]:
         return iter(self._quarters)

@@ -319,82 +319,127 @@ def gains(m: Batch) -> dict[str, float]:
 _PART_OF_GAIN = tuple((g, f"{g}_{part}") for g, part, _label, _meaning in GAIN_PARTS)
 
 
+#: Trailing-year ratios of two flows: (metric, numerator, denominator, kept in [0, 1]).
+_TRAILING: tuple[tuple[str, str, str, bool], ...] = (
+    ("cn_high_end_share", "cn_value_high", "cn_value", True),
+    ("cn_contract_share", "cn_value", "awarded", True),
+    ("cn_markup", "cn_markup_sum", "cn_wins", False),
+    ("cn_bids_per_tender", "cn_separate_bids", "tenders_with_cn", False),
+    ("cn_dev_win_rate", "cn_dev_wins", "cn_dev_bids", True),
+    ("cn_power_win_rate", "cn_power_wins", "cn_power_bids", True),
+    ("dv_cn_share", "dev_cn_value", "dev_awarded", True),
+    ("dv_cn_discount", "cn_discount_sum", "cn_discount_n", False),
+    ("dg_price_per_quality", "dg_paid", "dg_value_tech", False),
+    ("dg_price_ratio", "dg_paid", "dg_budget", False),
+    ("dg_quality", "dg_price_tech", "dg_paid", True),
+    ("dg_distress_share", "dg_distress_value", "dg_paid", True),
+    ("dg_local_share", "dg_local_value", "dg_paid", True),
+)
+_TRAILING_NUM = tuple(t[1] for t in _TRAILING)
+_TRAILING_DEN = tuple(t[2] for t in _TRAILING)
+_TRAILING_CLIPPED = np.array([t[3] for t in _TRAILING])
+
+
+#: The order of :func:`compute`'s metrics before the gains (a history row's order).
+_ORDER: tuple[str, ...] = (
+    "cn_tech_level", "cn_high_end_share", "cn_utilization", "cn_overseas_profit",
+    "cn_developed_share", "cn_contract_share", "cn_markup", "cn_bids_per_tender",
+    "cn_sme_abroad", "cn_unit_cost", "cn_brand", "cn_dev_win_rate", "cn_power_win_rate",
+    "cn_relocated_share", "cn_distress_loss", "cn_overseas_revenue", "cn_outward_investment",
+    "dv_profit", "dv_licensing", "dv_third_party_revenue", "dv_local_jobs", "dv_barrier",
+    "dv_cn_share", "dv_cn_discount", "dv_cn_value", "dv_cn_share_cum", "dg_cn_share",
+    "dg_infrastructure", "dg_price_per_quality", "dg_price_ratio", "dg_quality",
+    "dg_default_rate", "dg_distress_share", "dg_lending", "dg_jobs", "dg_trilateral_projects",
+    "dg_distress_loss_per_project", "tenders_awarded_value", "dg_cancelled", "dg_local_revenue",
+    "dg_local_share", "dg_local_tech", "dg_local_jobs", "dg_debt_to_gdp", "dg_debt_service",
+    "dg_tied_value",
+)
+
+
 def compute(m: Batch) -> dict[str, np.ndarray]:
     """Every metric of every run of the batch at the end of the current step: one array over
-    runs per metric."""
+    runs per metric.
+
+    The sums over agents are taken by kind of agent in one pass (:meth:`~sim.batch.Batch.
+    rows_by_run`, each a run's elements added in order, members of a subset only: the others
+    count 0) and the trailing-year ratios in one division, so that a step's metrics cost a few
+    dozen numpy calls whatever the batch."""
     cn, h, c, q, lf = m.cn, m.hosts, m.totals, m.latest_quarter, m.dg
-    R, by_run = m.R, m.by_run
-    run, hr = cn.run, h.run
+    R = m.R
     y = m.window.totals()  # every flow summed over the trailing year
     cap = cn.capacity
-    total_cap = np.maximum(by_run(cap, run), 1e-12)
     over = _OVER[cn.sector]
-    home_over = by_run(cn.cap_home[over], run[over])
-    cells = np.arange(R * len(_OVER))
-    over_cell = _OVER[cells % len(_OVER)]
-    cell_run = (cells // len(_OVER))[over_cell]
-    demand = by_run((m.utilization * m.cap_home0)[over_cell], cell_run)
-    home_work = by_run(q.settlement.home_work[over_cell], cell_run)
-    inv_year = sum(f.invest_dev + f.invest_dg for f in m.window)
-    cum_dev = _ratio(c.invest_dev, c.invest_dev + c.invest_dg)
-    dev_share = np.where(inv_year > 0, _ratio(y["invest_dev"], inv_year), cum_dev)
     sme = ~cn.soe
-    sme_n = m.count_by_run(sme, run)
-    dev, dg = h.developed_index, h.developing_index
+    (cap_sum, tech_cap, home_over, cost_cap, brand_cap, abroad_over, cap_over, cap_dev,
+     cap_park, sme_active, sme_n) = m.rows_by_run(np.array([
+         cap, cn.tech * cap, np.where(over, cn.cap_home, 0.0), q.unit_cost * cap,
+         cn.brand * cap, np.where(over, cn.cap_park + cn.cap_dev, 0.0),
+         np.where(over, cap, 0.0), cn.cap_dev, cn.cap_park, cn.active & sme, sme]), cn.run)
+    total_cap = np.maximum(cap_sum, 1e-12)
+    n_over = len(_OVER)
+    over_cell = np.tile(_OVER, R)
+    demand, home_work = m.rows_by_run(np.array([
+        np.where(over_cell, m.utilization * m.cap_home0, 0.0),
+        np.where(over_cell, q.settlement.home_work, 0.0)]), np.arange(R * n_over) // n_over)
+    dev = h.developed
+    barrier, debt, service = m.rows_by_run(np.array([
+        np.where(dev, h.barrier, 0.0), np.where(dev, 0.0, h.debt),
+        np.where(dev, 0.0, q.service_ratio)]), h.run)
+    lf_tech_cap, lf_cap, lf_revenue = m.rows_by_run(np.array([
+        lf.tech * lf.capacity, lf.capacity, lf.revenue]), lf.run)
     n_dev, n_dg = m.sizes.developed, m.sizes.hosts - m.sizes.developed
+    inv_year = sum(f.invest_dev + f.invest_dg for f in m.window)
     tri = c.trilateral_dg
-    lf_cap = by_run(lf.capacity, lf.run)
-    out = {
-        "cn_tech_level": by_run(cn.tech * cap, run) / total_cap,
-        "cn_high_end_share": _share(y, "cn_value_high", "cn_value"),
-        "cn_utilization": np.where(home_over > 0, np.minimum(
-            1.0, _ratio(demand + home_work, home_over)), 1.0),
+    # the other ratios per run, in one division too (0 where the denominator is 0)
+    (cum_dev, year_dev, sme_abroad, dv_barrier, dv_share_cum, default_rate, loss_per_project,
+     debt_to_gdp, debt_service, utilization) = _ratio(
+        np.array([c.invest_dev, y["invest_dev"], sme_active, barrier, c.dv_cn_value,
+                  c.dg_distress_value, c.trilateral_loss, debt, service, demand + home_work]),
+        np.array([c.invest_dev + c.invest_dg, inv_year, sme_n, n_dev, c.dv_awarded, c.dg_value,
+                  tri, n_dg, n_dg, home_over], dtype=float))
+    dev_share = np.where(inv_year > 0, year_dev, cum_dev)
+    # the trailing-year ratios, all at once (0 where the denominator is 0)
+    ratios = _ratio(np.array([y[k] for k in _TRAILING_NUM]),
+                    np.array([y[k] for k in _TRAILING_DEN]))
+    ratios = np.where(_TRAILING_CLIPPED[:, None], np.minimum(1.0, np.maximum(0.0, ratios)),
+                      ratios)
+    out = dict(zip((t[0] for t in _TRAILING), ratios))
+    out.update({
+        "cn_tech_level": tech_cap / total_cap,
+        "cn_utilization": np.where(home_over > 0, np.minimum(1.0, utilization), 1.0),
         "cn_overseas_profit": c.cn_overseas_profit,
         "cn_developed_share": dev_share,
-        "cn_contract_share": _share(y, "cn_value", "awarded"),
-        "cn_markup": _trailing(y, "cn_markup_sum", "cn_wins"),
-        "cn_bids_per_tender": _trailing(y, "cn_separate_bids", "tenders_with_cn"),
-        "cn_sme_abroad": _ratio(m.count_by_run(cn.active & sme, run), sme_n),
-        "cn_unit_cost": by_run(q.unit_cost * cap, run) / total_cap,
-        "cn_brand": by_run(cn.brand * cap, run) / total_cap,
-        "cn_dev_win_rate": _share(y, "cn_dev_wins", "cn_dev_bids"),
-        "cn_power_win_rate": _share(y, "cn_power_wins", "cn_power_bids"),
-        "cn_relocated_share": by_run((cn.cap_park + cn.cap_dev)[over], run[over])
-        / np.maximum(by_run(cap[over], run[over]), 1e-12),
+        "cn_sme_abroad": sme_abroad,
+        "cn_unit_cost": cost_cap / total_cap,
+        "cn_brand": brand_cap / total_cap,
+        "cn_relocated_share": abroad_over / np.maximum(cap_over, 1e-12),
         "cn_distress_loss": c.cn_distress_loss,
         "cn_overseas_revenue": _year(y, "cn_value"),
         "cn_outward_investment": np.asarray(inv_year, float),
         "dv_profit": c.dv_profit,
         "dv_licensing": c.dv_licensing,
         "dv_third_party_revenue": c.dv_third_party_revenue,
-        "dv_local_jobs": m.k.jobs_dev * by_run(cn.cap_dev, run),
-        "dv_barrier": _ratio(by_run(h.barrier[dev], hr[dev]), n_dev),
-        "dv_cn_share": _share(y, "dev_cn_value", "dev_awarded"),
-        "dv_cn_discount": _trailing(y, "cn_discount_sum", "cn_discount_n"),
+        "dv_local_jobs": m.k.jobs_dev * cap_dev,
+        "dv_barrier": dv_barrier,
         "dv_cn_value": c.dv_cn_value,
-        "dv_cn_share_cum": _ratio(c.dv_cn_value, c.dv_awarded),
+        "dv_cn_share_cum": dv_share_cum,
         "dg_cn_share": _share_of_rest(y, "cn_value", "dev_cn_value", "awarded", "dev_awarded"),
         "dg_infrastructure": c.dg_infrastructure,
-        "dg_price_per_quality": _trailing(y, "dg_paid", "dg_value_tech"),
-        "dg_price_ratio": _trailing(y, "dg_paid", "dg_budget"),
-        "dg_quality": _share(y, "dg_price_tech", "dg_paid"),
-        "dg_default_rate": _ratio(c.dg_distress_value, c.dg_value),
-        "dg_distress_share": _share(y, "dg_distress_value", "dg_paid"),
+        "dg_default_rate": default_rate,
         "dg_lending": y["dg_lending"],
-        "dg_jobs": m.k.jobs_park * by_run(cn.cap_park, run),
+        "dg_jobs": m.k.jobs_park * cap_park,
         "dg_trilateral_projects": tri,
-        "dg_distress_loss_per_project": _ratio(c.trilateral_loss, tri),
+        "dg_distress_loss_per_project": loss_per_project,
         "tenders_awarded_value": _year(y, "awarded"),
         "dg_cancelled": c.dg_cancelled,
         "dg_local_revenue": c.dg_local_revenue,
-        "dg_local_share": _share(y, "dg_local_value", "dg_paid"),
-        "dg_local_tech": np.where(m.sizes.dg > 0, by_run(lf.tech * lf.capacity, lf.run)
-                                  / np.maximum(lf_cap, 1e-12), 0.0),
-        "dg_local_jobs": JOBS_LOCAL * by_run(lf.revenue, lf.run),
-        "dg_debt_to_gdp": _ratio(by_run(h.debt[dg], hr[dg]), n_dg),
-        "dg_debt_service": _ratio(by_run(q.service_ratio[dg], hr[dg]), n_dg),
+        "dg_local_tech": np.where(m.sizes.dg > 0, lf_tech_cap / np.maximum(lf_cap, 1e-12), 0.0),
+        "dg_local_jobs": JOBS_LOCAL * lf_revenue,
+        "dg_debt_to_gdp": debt_to_gdp,
+        "dg_debt_service": debt_service,
         "dg_tied_value": y["dg_tied_value"],
-    }
+    })
+    out = {name: out[name] for name in _ORDER}  # the declared order
     out.update(gains(m))
     return out
 
