@@ -31,6 +31,7 @@ from . import metrics, population, schedule
 from .agents import ChineseFirms, DevelopedFirms, DevelopingFirms, HostEconomies, Lenders
 from .agents.association import STANDARDS_WEIGHT
 from .books import FLOW_FIELDS, TOTAL_FIELDS, Flows, Quarter, Totals, Window
+from .mechanisms.accounts import sum_by
 from .scenario.constants import CONSTANTS
 from .scenario.params import LEVERS, SECTORS, UNCERTAINTIES, WORLD
 from .scenario.schema import value_at
@@ -157,14 +158,6 @@ class Batch:
         """Each run's value of an uncertainty in the current quarter (schedules resolved)."""
         return self._world.at(name, self.step_index)
 
-    def world_value(self, run: int, name: str) -> Any:
-        """A run's world value as given (a number, or a schedule)."""
-        return self._world.raw[name][run]
-
-    def lever_value(self, run: int, name: str) -> Any:
-        """A run's lever as given (a number, or a schedule)."""
-        return self._levers.raw[name][run]
-
     def set_lever(self, run: int, name: str, value: Any) -> None:
         """Change a run's lever (a number or a schedule) from the next lookup on."""
         if name not in LEVERS:
@@ -189,7 +182,7 @@ class Batch:
     def by_run(self, values: np.ndarray, run: np.ndarray) -> np.ndarray:
         """Sum of ``values`` per run (``run``: the run of each element), as floats: each run's
         elements are added one after the other in their order, whatever else is in the batch."""
-        return np.bincount(run, weights=values, minlength=self.R).astype(float, copy=False)
+        return sum_by(run, values, self.R)
 
     def count_by_run(self, mask: np.ndarray, run: np.ndarray) -> np.ndarray:
         """Number of true entries of ``mask`` per run, as floats."""

@@ -255,18 +255,6 @@ def _ratio(n: np.ndarray, d: np.ndarray, floor: float = 0.0) -> np.ndarray:
     return np.divide(n, d, out=np.zeros(np.shape(d) or np.shape(n)), where=d > floor)
 
 
-def _trailing(y: dict[str, np.ndarray], num: str, den: str) -> np.ndarray:
-    """Ratio of two flows summed over the trailing year, per run (0 when the denominator is 0);
-    ``y``: the flows summed over the trailing year (:meth:`sim.books.Window.totals`)."""
-    return _ratio(y[num], y[den])
-
-
-def _share(y: dict[str, np.ndarray], part: str, whole: str) -> np.ndarray:
-    """A trailing-year share: ``_trailing`` kept in [0, 1] (a part summed over a subset can
-    exceed its whole by rounding)."""
-    return np.minimum(1.0, np.maximum(0.0, _trailing(y, part, whole)))
-
-
 def _year(y: dict[str, np.ndarray], flow: str) -> np.ndarray:
     """A flow summed over the trailing year (four quarters): a yearly amount."""
     return np.asarray(y[flow], float)

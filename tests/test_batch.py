@@ -160,7 +160,7 @@ def test_batch_draws_are_each_runs_own() -> None:
 
 
 def test_tenders_of_several_runs_are_each_runs_own() -> None:
-    """issue_runs draws for each run what issue draws for that run alone."""
+    """issue_runs draws for each run of several what it draws for that run alone (issue)."""
     rng = np.random.default_rng(0)
     size = rng.uniform(1, 10, 7)
     developed = np.array([True, True, False, False, True, False, False])

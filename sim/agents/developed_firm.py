@@ -7,7 +7,6 @@ Cooperation*.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import mesa
 import numpy as np
@@ -41,14 +40,6 @@ class DevelopedFirms:
     @property
     def n(self) -> int:
         return int(self.home.size)
-
-    @cached_property
-    def per_sector(self) -> np.ndarray:
-        """Number of firms in each sector (in ``SECTORS`` order), computed once: a firm's sector
-        never changes (callers must not modify it)."""
-        from ..scenario.params import SECTORS
-
-        return np.bincount(self.sector, minlength=len(SECTORS))
 
 
 class DevelopedFirm(mesa.Agent):

@@ -47,11 +47,6 @@ class HostEconomies:
         return ~self.developed
 
     @cached_property
-    def n_developed(self) -> int:
-        """Number of developed hosts."""
-        return int(self.developed.sum())
-
-    @cached_property
     def developed_index(self) -> np.ndarray:
         """Indices of the developed hosts, in order."""
         return np.flatnonzero(self.developed)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario.constants import constant
-from .accounts import cumsum_by_run
+from .accounts import cumsum_by_run, sum_by
 
 #: Government revenue as a share of GDP in developing hosts (IMF: about 15-20% in low-income
 #: countries), assumption within that range.
@@ -92,11 +92,12 @@ def appetite(distress_share: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(1.0 - DISTRESS_APPETITE * distress_share, 0.0), 1.0)
 
 
-def offer(budget: float, weight: np.ndarray) -> np.ndarray:
-    """``budget`` shared in proportion to ``weight`` (0 where all weights are 0): the credit a
-    lender would offer each host before its cap and the host's appetite."""
-    total = float(weight.sum())
-    return budget * weight / total if total > 0 else np.zeros_like(weight)
+def offer(budget: np.ndarray, weight: np.ndarray, run: np.ndarray, n_runs: int) -> np.ndarray:
+    """Each run's ``budget`` shared among its hosts in proportion to ``weight`` (0 where all of
+    a run's weights are 0; ``run``: each host's run): the credit a lender would offer each host
+    before its cap and the host's appetite."""
+    total = sum_by(run, weight, n_runs)[run]
+    return np.divide(budget[run] * weight, total, out=np.zeros(weight.shape), where=total > 0)
 
 
 def ration(request: np.ndarray, budget: float | np.ndarray, run: np.ndarray | None = None,

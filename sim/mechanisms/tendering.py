@@ -77,67 +77,38 @@ class Tenders:
         t.run, t.rsector = run, rsector
         return t
 
-    def extended(self, extra: Tenders) -> Tenders:
-        """These tenders followed by ``extra`` (``by_sector`` recomputed: sector, then host, then
-        row); ``self`` when ``extra`` is empty."""
-        if extra.n == 0:
-            return self
-        out = {f.name: np.concatenate([getattr(self, f.name), getattr(extra, f.name)])
-               for f in fields(self) if f.name != "by_sector"}
-        # by sector, then host, then row: one sort of a composite key (unique, so the same
-        # order as sorting by the three keys in turn)
-        n = self.n + extra.n
-        n_hosts = int(out["host"].max()) + 1
-        out["by_sector"] = ((out["sector"] * n_hosts + out["host"]) * n
-                            + np.arange(n)).argsort()
-        return Tenders(**out)
-
 
 def issue(rng: np.random.Generator, *, size: np.ndarray, developed: np.ndarray,
           price_weight: np.ndarray, volume: float, third_party: float, mean_value: float = MEAN_VALUE,
           base_rate: float = BASE_RATE) -> Tenders:
-    """Draw one quarter's tenders for all hosts.
-
-    Counts are Poisson in host size; sector from the host kind's sector mix; value lognormal;
-    minimum technology higher in developed hosts. Lever-dependent flags use fixed uniform draws
-    compared with the lever (common random numbers: raising a lever only adds tenders to a set).
-    """
-    counts = rng.poisson(base_rate * volume * size)
-    host = np.arange(size.size).repeat(counts)
-    n = host.size
-    dev = developed[host]
-    u_sector = rng.random(n)
-    # a uniform draw below 1 never passes the last bound (1.0), so the sector is a valid index
-    sector = np.where(dev, _CUM_DEVELOPED.searchsorted(u_sector, side="right"),
-                      _CUM_DEVELOPING.searchsorted(u_sector, side="right"))
-    value = mean_value * np.exp(rng.normal(-0.5, 1.0, n))
-    min_tech = np.where(dev, rng.uniform(0.45, 0.8, n), rng.uniform(0.3, 0.65, n))
-    # six uniform draws per tender, drawn as six rows (the same numbers as six draws of n in a
-    # row). The first once decided coordination; associations decide that now (phase 3), and
-    # the row is kept so that every later draw of the stream stays where it was
-    _, u_tri, u_payment, u_problem, u_partner, u_willing = rng.random((6, n))
-    sector = sector.astype(np.int64, copy=False)
-    return Tenders(
-        host=host, sector=sector, value=value, min_tech=min_tech,
-        price_weight=price_weight[host], developed=dev,
-        trilateral_open=u_tri < third_party,
-        u_payment=u_payment, u_problem=u_problem, u_partner=u_partner, u_willing=u_willing,
-        # rows come host by host, so a stable sort by sector alone (a radix sort of 8-bit keys)
-        # orders them by sector, then host
-        by_sector=sector.astype(np.uint8).argsort(kind="stable"),
-    )
+    """Draw one quarter's tenders for the hosts of one run (:func:`issue_runs` for a batch of
+    one run)."""
+    one = lambda x: np.array([x], dtype=float)  # noqa: E731 - a value of the one run
+    t = issue_runs([rng], np.zeros(1, np.int64), size=size, developed=developed,
+                   price_weight=price_weight, host_offset=np.zeros(1, np.int64),
+                   host_count=np.array([size.size]), volume=one(volume),
+                   third_party=one(third_party), mean_value=one(mean_value),
+                   base_rate=one(base_rate))
+    return Tenders.of_runs([t], 1)
 
 
 def issue_runs(gens: list[np.random.Generator], runs: np.ndarray, *, size: np.ndarray,
                developed: np.ndarray, price_weight: np.ndarray, host_offset: np.ndarray,
                host_count: np.ndarray, volume: np.ndarray, third_party: np.ndarray,
                mean_value: np.ndarray, base_rate: np.ndarray) -> Tenders:
-    """:func:`issue` for several runs of a batch at once: run ``r`` of ``runs`` draws from
-    ``gens[r]`` exactly what :func:`issue` draws for its hosts (``host_offset[r]`` and the next
-    ``host_count[r]`` of the batch's hosts) with its own ``volume[r]``, ``third_party[r]``,
-    ``mean_value[r]`` and ``base_rate[r]``; the arithmetic is done once for all. Returns the
-    tenders run after run, hosts numbered across the batch, with ``run`` set (``by_sector`` is
-    left for :meth:`Tenders.of_runs` to set)."""
+    """Draw one quarter's tenders for the hosts of several runs of a batch.
+
+    Counts are Poisson in host size; sector from the host kind's sector mix; value lognormal;
+    minimum technology higher in developed hosts. Lever-dependent flags use fixed uniform draws
+    compared with the lever (common random numbers: raising a lever only adds tenders to a set).
+    Run ``r`` of ``runs`` draws from its own ``gens[r]`` for its hosts (``host_offset[r]`` and
+    the next ``host_count[r]`` of the batch's hosts) with its own ``volume[r]``,
+    ``third_party[r]``, ``mean_value[r]`` and ``base_rate[r]``, the same numbers whatever other
+    runs are drawn with it; the arithmetic is done once for all. The six uniform rows per tender
+    keep a first row that once decided coordination (associations decide that now, phase 3), so
+    that every later draw of the stream stays where it was. Returns the tenders run after run,
+    hosts numbered across the batch, with ``run`` set (``by_sector`` is left for
+    :meth:`Tenders.of_runs` to set)."""
     hosts, draws = [], []
     for r in runs:
         g = gens[r]

@@ -92,10 +92,7 @@ def tender(m: Batch, q: Quarter) -> None:
         distressed += d
         value += v
     share = np.divide(distressed, value, out=np.zeros(h.n), where=value > 0)
-    weight = np.where(h.developed, 0.0, h.size)
-    total = m.by_run(weight, h.run)
-    offer = np.divide(m.unused_credit[h.run] * weight, total[h.run],
-                      out=np.zeros(h.n), where=total[h.run] > 0)
+    offer = lending_m.offer(m.unused_credit, np.where(h.developed, 0.0, h.size), h.run, m.R)
     offered = (offer * lending_m.credit_cap(q.service_ratio,
                                             m.lever("lending_discipline")[h.run])
                * lending_m.appetite(share))

@@ -1,9 +1,10 @@
 """Executors: run chunks of runs on ``serial``, ``process`` or ``dask`` workers.
 
 A :class:`ChunkTask` is plain data (it pickles for processes and dask): a chunk of runs, each a
-(run id, seed, factor values) over the base parameters. :func:`run_chunk` runs one task in a
-worker and returns a :class:`ChunkResult`; a run that raises is recorded with its error text and
-the chunk goes on. :func:`execute` runs tasks on an executor and hands each result back to the
+(run id, seed, factor values) over the base parameters. :func:`run_chunks` runs a group of
+tasks in a worker, their runs sharing passes of the batched engine, and returns a
+:class:`ChunkResult` per task; a run that raises is recorded with its error text and the others
+go on. :func:`execute` runs tasks on an executor and hands each result back to the
 calling process as it arrives; it is the entry point for every experiment that runs many runs
 (sweeps, ``compare --worlds``, the same-world references of scenario discovery).
 
@@ -119,13 +120,6 @@ class Tally:
 
 class DeliberateFailure(RuntimeError):
     """Raised for runs listed in ``testing.fail_runs`` (a testing aid)."""
-
-
-def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Run every run of a chunk, ``task.batch`` runs per pass of the batched engine
-    (:func:`sim.batch.run_batch`); a run that raises is recorded with its error text and the
-    others go on."""
-    return run_chunks([task])[0]
 
 
 def run_chunks(tasks: list[ChunkTask]) -> list[ChunkResult]:

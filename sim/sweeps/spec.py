@@ -27,7 +27,7 @@ every point (common random numbers), so differences between points are not seed 
 
 Testing aid: the section ``testing: {fail_runs: [3, 17], sleep: 0.05}`` makes the listed runs
 raise a deliberate error inside the sweep worker and each run sleep that many seconds first
-(:func:`sim.sweeps.executors.run_chunk`). It exists to test failure handling and kill/resume; it
+(:func:`sim.sweeps.executors.run_chunks`). It exists to test failure handling and kill/resume; it
 touches no model code and is recorded in the manifest.
 """
 
